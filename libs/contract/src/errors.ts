@@ -1,0 +1,32 @@
+/** Every coded failure the server reports, over the socket (`error` event, acks) and over REST. */
+export const ErrorCode = {
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  /** The client event that failed, when the error answers one. */
+  event?: string;
+  /** For RATE_LIMITED: how long to wait before the next attempt can succeed. */
+  retryAfterMs?: number;
+  /** For VALIDATION_FAILED: one line per rejected field. */
+  details?: string[];
+}
+
+/** REST error body: the same code vocabulary as the socket. */
+export interface HttpErrorBody extends ErrorPayload {
+  statusCode: number;
+}

@@ -1,0 +1,117 @@
+import type { ErrorPayload } from './errors.js';
+import type { ChatMessage, UserRole } from './models.js';
+
+/** Event names as constants, so call sites never spell a bare string. */
+export const ClientEvent = {
+  JoinRoom: 'join_room',
+  LeaveRoom: 'leave_room',
+  SendMessage: 'send_message',
+  TypingStart: 'typing_start',
+  TypingStop: 'typing_stop',
+} as const;
+export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
+
+export const ServerEvent = {
+  JoinedRoom: 'joined_room',
+  LeftRoom: 'left_room',
+  UserJoined: 'user_joined',
+  UserLeft: 'user_left',
+  NewMessage: 'new_message',
+  MessageSent: 'message_sent',
+  UserTyping: 'user_typing',
+  UserStopTyping: 'user_stop_typing',
+  Error: 'error',
+  ServerShutdown: 'server_shutdown',
+} as const;
+export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
+
+/** The seed sends a bare room id; richer clients send an object. Both stay valid. */
+export type RoomRef = string | { roomId: string };
+
+export interface JoinRoomRequest {
+  roomId: string;
+  /** Deliver every message with a greater seq before live ones. */
+  lastSeq?: number;
+}
+
+export interface SendMessageRequest {
+  content: string;
+  roomId: string;
+  useAi?: boolean;
+  /** Client-chosen id that makes a resend idempotent. */
+  clientMessageId?: string;
+}
+
+export interface PresenceUser {
+  userId: string;
+  username: string;
+  displayName: string;
+}
+
+export interface JoinedRoomPayload {
+  roomId: string;
+  lastSeq: number;
+  online: PresenceUser[];
+}
+
+export interface LeftRoomPayload {
+  roomId: string;
+}
+
+export interface RoomUserPayload {
+  userId: string;
+  username: string;
+  roomId: string;
+}
+
+export interface ServerShutdownPayload {
+  reason: string;
+  /** A hint for when to try again. */
+  reconnectAfterMs: number;
+}
+
+export type AckResponse<T extends object> = ({ ok: true } & T) | { ok: false; error: ErrorPayload };
+export type Ack<T extends object> = (response: AckResponse<T>) => void;
+
+export interface ClientToServerEvents {
+  join_room: (payload: string | JoinRoomRequest, ack?: Ack<JoinedRoomPayload>) => void;
+  leave_room: (payload: RoomRef, ack?: Ack<LeftRoomPayload>) => void;
+  send_message: (payload: SendMessageRequest, ack?: Ack<{ message: ChatMessage }>) => void;
+  typing_start: (payload: RoomRef) => void;
+  typing_stop: (payload: RoomRef) => void;
+}
+
+export interface ServerToClientEvents {
+  joined_room: (payload: JoinedRoomPayload) => void;
+  left_room: (payload: LeftRoomPayload) => void;
+  user_joined: (payload: RoomUserPayload) => void;
+  user_left: (payload: RoomUserPayload) => void;
+  new_message: (message: ChatMessage) => void;
+  message_sent: (message: ChatMessage) => void;
+  user_typing: (payload: RoomUserPayload) => void;
+  user_stop_typing: (payload: RoomUserPayload) => void;
+  error: (error: ErrorPayload) => void;
+  server_shutdown: (payload: ServerShutdownPayload) => void;
+}
+
+/** Messages between server instances (through the adapter). */
+export interface InterServerEvents {
+  /** A user's account was disabled or changed: every instance drops that user's sockets. */
+  user_revoked: (payload: { userId: string }) => void;
+}
+
+/** What the handshake establishes, kept on `socket.data`. */
+export interface SocketData {
+  userId: string;
+  username: string;
+  displayName: string;
+  role: UserRole;
+  /** Token expiry, epoch seconds: the socket is dropped when it passes. */
+  tokenExpiresAt: number;
+}
+
+/** `connect_error` data for a refused handshake. */
+export interface HandshakeErrorData {
+  code: 'UNAUTHORIZED';
+  message: string;
+}

@@ -1,0 +1,141 @@
+export type UserRole = 'admin' | 'staff';
+export type RoomVisibility = 'public' | 'private';
+export type RoomMemberRole = 'owner' | 'member';
+export type MessageStatus = 'complete' | 'streaming' | 'cancelled' | 'error';
+
+/** Room ids appear in URLs and socket payloads, so they are kept URL-safe. */
+export const ROOM_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const CLIENT_MESSAGE_ID_MAX_LENGTH = 64;
+export const HISTORY_PAGE_DEFAULT = 50;
+export const HISTORY_PAGE_MAX = 200;
+
+export interface UserView {
+  id: string;
+  username: string;
+  displayName: string;
+  role: UserRole;
+}
+
+export interface UserAdminView extends UserView {
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+export interface LoginResponse {
+  accessToken: string;
+  /** Seconds until the token expires. */
+  expiresIn: number;
+  user: UserView;
+}
+
+export interface CreateUserRequest {
+  username: string;
+  password: string;
+  displayName: string;
+  role: UserRole;
+}
+
+export interface UpdateUserRequest {
+  displayName?: string;
+  role?: UserRole;
+  disabled?: boolean;
+}
+
+export interface RoomView {
+  id: string;
+  name: string;
+  description: string | null;
+  visibility: RoomVisibility;
+  createdBy: string | null;
+  aiEnabled: boolean;
+  systemPrompt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** The caller's membership role, or null when the caller is not a member. */
+  myRole: RoomMemberRole | null;
+  /** Seq of the newest message (0 for an empty room). */
+  lastSeq: number;
+}
+
+export interface CreateRoomRequest {
+  id?: string;
+  name: string;
+  description?: string;
+  visibility: RoomVisibility;
+  aiEnabled?: boolean;
+  systemPrompt?: string | null;
+}
+
+export interface UpdateRoomRequest {
+  name?: string;
+  description?: string | null;
+  visibility?: RoomVisibility;
+  aiEnabled?: boolean;
+  systemPrompt?: string | null;
+}
+
+export interface RoomMemberView {
+  userId: string;
+  username: string;
+  displayName: string;
+  role: RoomMemberRole;
+  joinedAt: string;
+  online: boolean;
+}
+
+export interface AddMemberRequest {
+  role?: RoomMemberRole;
+}
+
+/** Metadata filled for assistant messages (model, usage, citations). */
+export interface AiMessageMetadata {
+  model?: string;
+  promptTokens?: number;
+  completionTokens?: number;
+  replyTo?: string;
+  citations?: unknown[];
+}
+
+/** A stored message as every client sees it: the seed's shape plus ordering and status. */
+export interface ChatMessage {
+  id: string;
+  roomId: string;
+  /** Per-room, gap-free, strictly increasing. */
+  seq: number;
+  /** Null for the assistant. */
+  userId: string | null;
+  username: string;
+  displayName: string;
+  content: string;
+  /** ISO 8601. */
+  timestamp: string;
+  isAi: boolean;
+  clientMessageId?: string;
+  status: MessageStatus;
+  metadata?: AiMessageMetadata;
+}
+
+export interface PostMessageRequest {
+  content: string;
+  clientMessageId?: string;
+}
+
+export interface MessagesPage {
+  messages: ChatMessage[];
+  hasMore: boolean;
+}
+
+export interface AdminStats {
+  activeConnections: number;
+  totalConnections: number;
+  rooms: number;
+  activeRooms: number;
+  messagesPerMinute: number;
+  uptimeSeconds: number;
+}
