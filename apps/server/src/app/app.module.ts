@@ -1,0 +1,54 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AdminModule } from '../admin/admin.module.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { JwtAuthGuard, RolesGuard } from '../auth/auth.guards.js';
+import { DomainEvents } from '../common/domain-events.js';
+import { HttpExceptionFilter } from '../common/http-exception.filter.js';
+import { AppThrottlerGuard, throttlerOptions } from '../common/rate-limit.js';
+import type { AppConfig } from '../config/app-config.js';
+import { ConfigModule } from '../config/config.module.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { HealthModule } from '../health/health.module.js';
+import { MessagesModule } from '../messages/messages.module.js';
+import { PresenceModule } from '../presence/presence.module.js';
+import { RealtimeModule } from '../realtime/realtime.module.js';
+import { RoomsModule } from '../rooms/rooms.module.js';
+import { UsersModule } from '../users/users.module.js';
+
+@Module({
+  providers: [DomainEvents],
+  exports: [DomainEvents],
+})
+class DomainEventsModule {}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        { module: DomainEventsModule, global: true },
+        DatabaseModule,
+        ThrottlerModule.forRoot(throttlerOptions(config)),
+        PresenceModule,
+        AuthModule,
+        UsersModule,
+        RoomsModule,
+        MessagesModule,
+        RealtimeModule,
+        HealthModule,
+        AdminModule,
+      ],
+      providers: [
+        // Order matters: who you are, then how often, then what your role allows.
+        { provide: APP_GUARD, useExisting: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: AppThrottlerGuard },
+        { provide: APP_GUARD, useExisting: RolesGuard },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import { ConsoleLogger, LogLevel as NestLogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppConfig, LogLevel } from '../config/app-config.js';
+import { ConfiguredIoAdapter } from '../realtime/io-adapter.js';
+import { AppModule } from './app.module.js';
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+const NOT_THE_CONSOLE = /^\/(api|socket\.io|health)(\/|$)/;
+
+export function createLogger(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): ConsoleLogger {
+  return new ConsoleLogger({ logLevels: NEST_LEVELS[config.logLevel], json: config.nodeEnv === 'production', colors: config.nodeEnv !== 'production' });
+}
+
+/** The whole product on one port: console at `/`, REST under `/api`, docs at `/api/docs`, Socket.IO at `/socket.io`. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: createLogger(config),
+    bufferLogs: false,
+    bodyParser: true,
+  });
+  app.useBodyParser('json', { limit: '1mb' });
+  app.enableCors({ origin: config.corsOrigins, credentials: true });
+  app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready'] });
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Team Chat API')
+      .setDescription(
+        'REST API of the chat server. Real-time events use Socket.IO on /socket.io; see the README for the event reference. ' +
+          'Errors have the shape {statusCode, code, message, details?, retryAfterMs?}.',
+      )
+      .setVersion('1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+
+  serveConsole(app, config.webRoot);
+  return app;
+}
+
+/** Serves the built Angular console, with deep links such as /rooms/general answered by index.html. */
+function serveConsole(app: NestExpressApplication, webRoot: string): void {
+  const index = join(webRoot, 'index.html');
+  if (!existsSync(index)) {
+    app.use('/', (req: Request, res: Response, next: NextFunction) =>
+      req.method === 'GET' && req.path === '/' ? res.type('text').send('The console is not built: run `npm start`.') : next(),
+    );
+    return;
+  }
+  app.useStaticAssets(webRoot, { index: false, maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache') });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || NOT_THE_CONSOLE.test(req.path) || !req.accepts('html')) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+}

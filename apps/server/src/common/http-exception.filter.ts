@@ -1,0 +1,53 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ErrorCode, HttpErrorBody } from '@chat/contract';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { AppException, HTTP_STATUS_BY_CODE } from './app-exception.js';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.VALIDATION_FAILED,
+  401: ErrorCode.UNAUTHORIZED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  409: ErrorCode.CONFLICT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  429: ErrorCode.RATE_LIMITED,
+  503: ErrorCode.SERVICE_UNAVAILABLE,
+};
+
+/** The one place REST errors get their shape: `{statusCode, code, message, details?}`. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const response = ctx.getResponse<Response>();
+    const request = ctx.getRequest<Request>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error(`${request.method} ${request.url} failed`, exception instanceof Error ? exception.stack : String(exception));
+    }
+    if (body.retryAfterMs !== undefined) response.setHeader('Retry-After', Math.ceil(body.retryAfterMs / 1000));
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): HttpErrorBody {
+    if (exception instanceof AppException) {
+      return { statusCode: HTTP_STATUS_BY_CODE[exception.code], code: exception.code, message: exception.message, ...exception.extra };
+    }
+    if (exception instanceof ThrottlerException) {
+      return { statusCode: 429, code: ErrorCode.RATE_LIMITED, message: 'Too many requests', retryAfterMs: 60_000 };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'object' && response !== null && 'message' in response
+          ? [response.message].flat().join('; ')
+          : exception.message;
+      return { statusCode: status, code: CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED), message };
+    }
+    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: ErrorCode.INTERNAL, message: 'Internal server error' };
+  }
+}

@@ -1,0 +1,69 @@
+import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions, ThrottlerOptions } from '@nestjs/throttler';
+import type { Request } from 'express';
+import type { Socket } from 'socket.io';
+import type { AppConfig } from '../config/app-config.js';
+import type { AuthUser } from '../auth/auth.types.js';
+import { AppException } from './app-exception.js';
+
+/** Each limit counts in its own bucket, per user (or per address before login), over a sliding minute. */
+export type RateBucket = 'rest' | 'login' | 'messages' | 'typing';
+const RATE_BUCKET = 'chat:rate-bucket';
+const WINDOW_MS = 60_000;
+
+export const RateLimit = (bucket: RateBucket) => SetMetadata(RATE_BUCKET, bucket);
+
+function bucketOf(context: ExecutionContext): RateBucket | undefined {
+  const declared: RateBucket | undefined =
+    Reflect.getMetadata(RATE_BUCKET, context.getHandler()) ?? Reflect.getMetadata(RATE_BUCKET, context.getClass());
+  return declared ?? (context.getType() === 'http' ? 'rest' : undefined);
+}
+
+export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
+  const bucket = (name: RateBucket, limit: number): ThrottlerOptions => ({
+    name,
+    ttl: WINDOW_MS,
+    limit,
+    skipIf: (context) => bucketOf(context) !== name,
+  });
+  return {
+    throttlers: [
+      bucket('rest', config.rateLimitRestPerMinute),
+      bucket('login', config.rateLimitLoginPerMinute),
+      bucket('messages', config.rateLimitMessagesPerMinute),
+      bucket('typing', config.rateLimitTypingPerMinute),
+    ],
+    // The key names the bucket and the caller, not the route: REST and socket sends share one budget.
+    generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+  };
+}
+
+type HttpRequest = Request & { user?: AuthUser };
+
+/** @nestjs/throttler's guard for both transports; a refusal becomes RATE_LIMITED with retryAfterMs. */
+@Injectable()
+export class AppThrottlerGuard extends ThrottlerGuard {
+  protected override getRequestResponse(context: ExecutionContext): { req: Record<string, unknown>; res: Record<string, unknown> } {
+    if (context.getType() === 'ws') {
+      const socket = context.switchToWs().getClient<Socket>();
+      // Sockets have no response to put headers on.
+      return { req: { socket, headers: socket.handshake.headers }, res: { header: () => undefined } };
+    }
+    return super.getRequestResponse(context);
+  }
+
+  protected override async getTracker(req: Record<string, unknown>, context?: ExecutionContext): Promise<string> {
+    const socket = req['socket'] as Socket | undefined;
+    if (context?.getType() === 'ws' && socket) return `user:${socket.data.userId}`;
+    const request = req as unknown as HttpRequest;
+    if (context && bucketOf(context) === 'login') {
+      const username = typeof request.body?.username === 'string' ? request.body.username.toLowerCase() : '';
+      return `ip:${request.ip}:${username}`;
+    }
+    return request.user ? `user:${request.user.id}` : `ip:${request.ip}`;
+  }
+
+  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    throw AppException.rateLimited(Math.max(1, detail.timeToBlockExpire) * 1000);
+  }
+}

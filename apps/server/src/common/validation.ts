@@ -1,0 +1,47 @@
+import { ValidationError, validateSync } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { ArgumentMetadata, Injectable, PipeTransform, ValidationPipe } from '@nestjs/common';
+import { AppException } from './app-exception.js';
+
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((text) => text.replace(error.property, path));
+    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
+  });
+}
+
+/**
+ * REST body/query validation: unknown fields are rejected, failures become VALIDATION_FAILED.
+ * Applied per controller, not globally, because global pipes also run on socket events, whose
+ * payloads have their own (more lenient) rules.
+ */
+export const HttpValidationPipe = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  exceptionFactory: (errors) => AppException.validation(flattenValidationErrors(errors)),
+});
+
+/** Turns an untrusted socket payload into a validated DTO or throws VALIDATION_FAILED. */
+export function parsePayload<T extends object>(dto: new () => T, value: unknown, what = 'payload'): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw AppException.validation([`${what} must be an object`]);
+  }
+  const instance = plainToInstance(dto, value);
+  const errors = validateSync(instance, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length > 0) throw AppException.validation(flattenValidationErrors(errors));
+  return instance;
+}
+
+/**
+ * Socket payload pipe. Unknown fields are dropped rather than refused: seed clients and future
+ * clients may send extras, and the protocol must keep accepting them.
+ */
+@Injectable()
+export class WsPayloadPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type !== 'body' || !metadata.metatype || metadata.metatype === Object) return value;
+    return parsePayload(metadata.metatype as new () => object, value);
+  }
+}

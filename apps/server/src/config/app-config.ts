@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'verbose'];
+
+/** The whole validated configuration; read once at start-up from the environment. */
+export interface AppConfig {
+  nodeEnv: string;
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  jwtSecret: string;
+  jwtExpiresInSeconds: number;
+  corsOrigins: string[] | true;
+  adminUsername: string;
+  adminPassword: string | null;
+  rateLimitMessagesPerMinute: number;
+  rateLimitTypingPerMinute: number;
+  rateLimitRestPerMinute: number;
+  rateLimitLoginPerMinute: number;
+  messageMaxLength: number;
+  /** Socket.IO's per-frame ceiling, so a huge frame is refused before it is buffered. */
+  socketMaxFrameBytes: number;
+  typingTtlMs: number;
+  logLevel: LogLevel;
+  /** Where the built console lives; served at `/` when present. */
+  webRoot: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Accepts seconds ("3600") or a number with a unit ("15m", "12h", "7d"). */
+export function parseDurationSeconds(name: string, raw: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  if (!match) throw new ConfigError(name, `must be seconds or a duration like 15m, 12h, 7d; got "${raw}"`);
+  const seconds = Number(match[1]) * DURATION_UNITS[match[2] || 's'];
+  if (seconds < 10) throw new ConfigError(name, 'must be at least 10 seconds');
+  return seconds;
+}
+
+function corsOrigins(raw: string | undefined): string[] | true {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return true;
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    try {
+      new URL(origin);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `must be "*" or a comma-separated list of origins, got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
+function databaseUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  try {
+    const url = new URL(raw);
+    if (!['postgres:', 'postgresql:'].includes(url.protocol)) throw new Error('protocol');
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+  return raw.trim();
+}
+
+/** Production must be given a secret; elsewhere one is generated once and kept in the data directory. */
+function jwtSecret(env: Env, nodeEnv: string, dataDir: string): string {
+  const given = env['JWT_SECRET'];
+  if (given !== undefined && given !== '') {
+    if (given.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+    return given;
+  }
+  if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = env['NODE_ENV']?.trim() || 'development';
+  const dataDir = resolve(env['DATA_DIR']?.trim() || './.data');
+  const logLevel = (env['LOG_LEVEL']?.trim() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const adminUsername = env['ADMIN_USERNAME']?.trim() || 'admin';
+  if (!/^[a-zA-Z0-9_.-]{3,64}$/.test(adminUsername)) {
+    throw new ConfigError('ADMIN_USERNAME', 'must be 3-64 letters, digits, dots, dashes or underscores');
+  }
+  const adminPassword = env['ADMIN_PASSWORD'] || null;
+  if (adminPassword !== null && adminPassword.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: env['HOST']?.trim() || '0.0.0.0',
+    databaseUrl: databaseUrl(env['DATABASE_URL']),
+    dataDir,
+    jwtSecret: jwtSecret(env, nodeEnv, dataDir),
+    jwtExpiresInSeconds: parseDurationSeconds('JWT_EXPIRES_IN', env['JWT_EXPIRES_IN'] || '12h'),
+    corsOrigins: corsOrigins(env['CORS_ORIGINS']),
+    adminUsername,
+    adminPassword,
+    rateLimitMessagesPerMinute: int(env, 'RATE_LIMIT_MESSAGES_PER_MINUTE', 30, 1, 100_000),
+    rateLimitTypingPerMinute: int(env, 'RATE_LIMIT_TYPING_PER_MINUTE', 120, 1, 100_000),
+    rateLimitRestPerMinute: int(env, 'RATE_LIMIT_REST_PER_MINUTE', 600, 1, 1_000_000),
+    rateLimitLoginPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 10_000),
+    messageMaxLength: int(env, 'MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
+    socketMaxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 1_000_000, 1024, 100_000_000),
+    typingTtlMs: int(env, 'TYPING_TTL_MS', 6000, 500, 600_000),
+    logLevel,
+    webRoot: resolve(env['WEB_ROOT']?.trim() || 'dist/apps/web/browser'),
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,217 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, QueryRunner } from 'typeorm';
+import type { AiMessageMetadata, ChatMessage, MessageStatus } from '@chat/contract';
+import { AppException } from '../common/app-exception.js';
+import { MESSAGE_COLUMNS, MessageRow, toChatMessage } from './message.mapper.js';
+
+export interface MessageDraft {
+  roomId: string;
+  userId: string | null;
+  username: string;
+  displayName: string;
+  content: string;
+  isAi: boolean;
+  clientMessageId?: string;
+  status: MessageStatus;
+  metadata?: AiMessageMetadata;
+}
+
+export interface WriteResult {
+  message: ChatMessage;
+  /** False when the clientMessageId was seen before and the original message is returned. */
+  created: boolean;
+}
+
+interface Pending {
+  draft: MessageDraft;
+  createdAt: Date;
+  resolve: (result: WriteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_BATCH = 500;
+
+const idempotencyKey = (d: MessageDraft) => (d.userId && d.clientMessageId ? `${d.userId}\u0000${d.clientMessageId}` : null);
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+  return code === '23505';
+}
+
+/**
+ * Group commit for messages. Sends that arrive while a write is in flight are stored together in
+ * the next transaction, so ingest is not one autocommit round trip per message, and latency stays
+ * one round trip when traffic is light. Seqs come from the room row's counter inside the same
+ * transaction as the insert: gap-free, strictly increasing, and rolled back with it.
+ */
+@Injectable()
+export class MessageWriter implements OnApplicationShutdown {
+  private readonly logger = new Logger(MessageWriter.name);
+  private queue: Pending[] = [];
+  private draining: Promise<void> | null = null;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  write(draft: MessageDraft): Promise<WriteResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ draft, createdAt: new Date(), resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        await this.flush(batch);
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    try {
+      const results = await this.writeBatch(batch);
+      batch.forEach((pending, i) => pending.resolve(results[i]));
+    } catch (error) {
+      // A concurrent writer (another instance) took a clientMessageId between our check and insert:
+      // retry one by one so only the duplicate resolves to the original and the others still land.
+      if (batch.length > 1 && isUniqueViolation(error)) {
+        for (const pending of batch) await this.flush([pending]);
+        return;
+      }
+      if (batch.length === 1 && isUniqueViolation(error)) {
+        try {
+          const results = await this.writeBatch(batch);
+          batch[0].resolve(results[0]);
+        } catch (retryError) {
+          batch[0].reject(retryError);
+        }
+        return;
+      }
+      this.logger.error(`Writing ${batch.length} message(s) failed`, error instanceof Error ? error.stack : String(error));
+      batch.forEach((pending) => pending.reject(error));
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<WriteResult[]> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const results = await this.writeInTransaction(runner, batch);
+      await runner.commitTransaction();
+      return results;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async writeInTransaction(runner: QueryRunner, batch: Pending[]): Promise<WriteResult[]> {
+    const results: (WriteResult | undefined)[] = new Array(batch.length);
+    const existing = await this.findExisting(runner, batch);
+    const firstByKey = new Map<string, number>();
+    const toInsert: number[] = [];
+    batch.forEach((pending, i) => {
+      const key = idempotencyKey(pending.draft);
+      const original = key ? existing.get(key) : undefined;
+      if (original) {
+        results[i] = { message: original, created: false };
+      } else if (key && firstByKey.has(key)) {
+        // Resolved below, once the first copy in this batch has its seq.
+      } else {
+        if (key) firstByKey.set(key, i);
+        toInsert.push(i);
+      }
+    });
+
+    // Rooms in a fixed order, so two writers never wait on each other's room rows in opposite order.
+    const byRoom = new Map<string, number[]>();
+    for (const i of toInsert) {
+      const roomId = batch[i].draft.roomId;
+      byRoom.set(roomId, [...(byRoom.get(roomId) ?? []), i]);
+    }
+    for (const roomId of [...byRoom.keys()].sort()) {
+      const indexes = byRoom.get(roomId)!;
+      const drafts = indexes.map((i) => batch[i]);
+      const ids = drafts.map(() => randomUUID());
+      const rows: { id: string; seq: string }[] = await runner.query(
+        `WITH counter AS (
+           UPDATE rooms SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
+         )
+         INSERT INTO messages (id, room_id, seq, user_id, content, is_ai, client_message_id, status, metadata, created_at)
+         SELECT v.id, $1, counter.last_seq - $2 + v.ord, v.user_id, v.content, v.is_ai, v.client_message_id, v.status, v.metadata, v.created_at
+         FROM counter,
+              unnest($3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::varchar[], $8::varchar[], $9::jsonb[], $10::timestamptz[])
+                WITH ORDINALITY AS v(id, user_id, content, is_ai, client_message_id, status, metadata, created_at, ord)
+         RETURNING id, seq`,
+        [
+          roomId,
+          drafts.length,
+          ids,
+          drafts.map((p) => p.draft.userId),
+          drafts.map((p) => p.draft.content),
+          drafts.map((p) => p.draft.isAi),
+          drafts.map((p) => p.draft.clientMessageId ?? null),
+          drafts.map((p) => p.draft.status),
+          drafts.map((p) => JSON.stringify(p.draft.metadata ?? {})),
+          drafts.map((p) => p.createdAt.toISOString()),
+        ],
+      );
+      if (rows.length === 0) {
+        // The room was deleted since the sender's access check.
+        indexes.forEach((i) => (results[i] = undefined));
+        for (const i of indexes) batch[i].reject(AppException.roomNotFound(roomId));
+        continue;
+      }
+      const seqById = new Map(rows.map((row) => [row.id, Number(row.seq)]));
+      indexes.forEach((batchIndex, j) => {
+        const { draft, createdAt } = batch[batchIndex];
+        const message: ChatMessage = {
+          id: ids[j],
+          roomId,
+          seq: seqById.get(ids[j])!,
+          userId: draft.userId,
+          username: draft.username,
+          displayName: draft.displayName,
+          content: draft.content,
+          timestamp: createdAt.toISOString(),
+          isAi: draft.isAi,
+          status: draft.status,
+        };
+        if (draft.clientMessageId) message.clientMessageId = draft.clientMessageId;
+        if (draft.metadata && Object.keys(draft.metadata).length > 0) message.metadata = draft.metadata;
+        results[batchIndex] = { message, created: true };
+      });
+    }
+
+    batch.forEach((pending, i) => {
+      if (results[i]) return;
+      const key = idempotencyKey(pending.draft);
+      const first = key !== null ? firstByKey.get(key) : undefined;
+      if (first !== undefined && first !== i && results[first]) results[i] = { message: results[first]!.message, created: false };
+    });
+    return results as WriteResult[];
+  }
+
+  private async findExisting(runner: QueryRunner, batch: Pending[]): Promise<Map<string, ChatMessage>> {
+    const keyed = batch.filter((p) => idempotencyKey(p.draft) !== null);
+    if (keyed.length === 0) return new Map();
+    const rows: MessageRow[] = await runner.query(
+      `SELECT ${MESSAGE_COLUMNS}
+       FROM messages m LEFT JOIN users u ON u.id = m.user_id
+       WHERE (m.user_id, m.client_message_id) IN (SELECT * FROM unnest($1::uuid[], $2::varchar[]))`,
+      [keyed.map((p) => p.draft.userId), keyed.map((p) => p.draft.clientMessageId)],
+    );
+    return new Map(rows.map((row) => [`${row.user_id}\u0000${row.client_message_id}`, toChatMessage(row)]));
+  }
+}

@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ChatMessage, ErrorCode, HISTORY_PAGE_DEFAULT, MessagesPage } from '@chat/contract';
+import type { AuthUser } from '../auth/auth.types.js';
+import { AppException } from '../common/app-exception.js';
+import { DomainEvents } from '../common/domain-events.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import { RoomsService } from '../rooms/rooms.service.js';
+import { MESSAGE_COLUMNS, MessageRow, toChatMessage } from './message.mapper.js';
+import { MessageWriter } from './message-writer.js';
+import type { HistoryQueryDto } from './messages.dto.js';
+
+export interface SendInput {
+  roomId: string;
+  content: string;
+  clientMessageId?: string;
+}
+
+export interface SendOrigin {
+  /** The socket that sent it gets `message_sent` instead of `new_message`. */
+  socketId?: string;
+  /** The realtime layer already checked access when the socket entered the room. */
+  roomEntered?: boolean;
+}
+
+function codePointLength(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writer: MessageWriter,
+    private readonly rooms: RoomsService,
+    private readonly events: DomainEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Stored first; announced only when it is new, so a resend never reaches the room twice. */
+  async send(user: AuthUser, input: SendInput, origin: SendOrigin = {}): Promise<ChatMessage> {
+    this.checkContent(input.content);
+    if (!origin.roomEntered) await this.rooms.enter(user, input.roomId);
+    const { message, created } = await this.writer.write({
+      roomId: input.roomId,
+      userId: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      content: input.content,
+      isAi: false,
+      clientMessageId: input.clientMessageId,
+      status: 'complete',
+    });
+    if (created) this.events.emit('message.created', { message, originSocketId: origin.socketId });
+    else this.events.emit('message.resent', { message, originSocketId: origin.socketId });
+    return message;
+  }
+
+  async history(user: AuthUser, roomId: string, query: HistoryQueryDto): Promise<MessagesPage> {
+    await this.rooms.access(user, roomId);
+    const limit = query.limit ?? HISTORY_PAGE_DEFAULT;
+    if (query.before !== undefined && query.after !== undefined && query.after >= query.before) {
+      return { messages: [], hasMore: false };
+    }
+    // Without a lower bound we read newest-first and flip, so the page is the newest (or the one just before `before`).
+    const ascending = query.after !== undefined;
+    const conditions = ['m.room_id = $1'];
+    const params: unknown[] = [roomId];
+    if (query.after !== undefined) conditions.push(`m.seq > $${params.push(query.after)}`);
+    if (query.before !== undefined) conditions.push(`m.seq < $${params.push(query.before)}`);
+    const rows: MessageRow[] = await this.dataSource.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.user_id
+       WHERE ${conditions.join(' AND ')} ORDER BY m.seq ${ascending ? 'ASC' : 'DESC'} LIMIT $${params.push(limit + 1)}`,
+      params,
+    );
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit).map(toChatMessage);
+    return { messages: ascending ? page : page.reverse(), hasMore };
+  }
+
+  /** Messages after `afterSeq` up to `throughSeq`, ascending, for catching up a socket that already passed the access check. */
+  async range(roomId: string, afterSeq: number, throughSeq: number, limit: number): Promise<ChatMessage[]> {
+    const rows: MessageRow[] = await this.dataSource.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.user_id
+       WHERE m.room_id = $1 AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq ASC LIMIT $4`,
+      [roomId, afterSeq, throughSeq, limit],
+    );
+    return rows.map(toChatMessage);
+  }
+
+  async lastSeq(roomId: string): Promise<number> {
+    const rows: { last_seq: string }[] = await this.dataSource.query(`SELECT last_seq FROM rooms WHERE id = $1`, [roomId]);
+    if (rows.length === 0) throw AppException.roomNotFound(roomId);
+    return Number(rows[0].last_seq);
+  }
+
+  private checkContent(content: string): void {
+    if (content.trim() === '') throw AppException.validation(['content must not be empty']);
+    if (content.length > this.config.messageMaxLength && codePointLength(content) > this.config.messageMaxLength) {
+      throw new AppException(ErrorCode.PAYLOAD_TOO_LARGE, `content must be at most ${this.config.messageMaxLength} characters`);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { AckResponse, ChatMessage, ClientEvent, JoinedRoomPayload, LeftRoomPayload } from '@chat/contract';
+import { AppThrottlerGuard, RateLimit } from '../common/rate-limit.js';
+import { WsPayloadPipe } from '../common/validation.js';
+import { SendMessageDto } from '../messages/messages.dto.js';
+import { HandshakeAuth } from './handshake-auth.js';
+import { RealtimeSessions } from './realtime-sessions.js';
+import { JoinRoomDto, RoomRefDto, RoomRefPipe } from './realtime.dto.js';
+import type { ChatServer, ChatSocket } from './socket.types.js';
+import { WsExceptionFilter } from './ws-exception.filter.js';
+import { WsLoggingInterceptor } from './ws-logging.interceptor.js';
+
+/** The seed's protocol on the default namespace. Decorators plus one call per event. */
+@WebSocketGateway()
+@UseFilters(WsExceptionFilter)
+@UseGuards(AppThrottlerGuard)
+@UseInterceptors(WsLoggingInterceptor)
+export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket> {
+  constructor(
+    private readonly sessions: RealtimeSessions,
+    private readonly handshake: HandshakeAuth,
+  ) {}
+
+  afterInit(server: ChatServer): void {
+    server.use(this.handshake.middleware());
+    this.sessions.attach(server);
+  }
+
+  handleConnection(socket: ChatSocket): Promise<void> {
+    return this.sessions.connect(socket);
+  }
+
+  handleDisconnect(socket: ChatSocket): Promise<void> {
+    return this.sessions.disconnect(socket);
+  }
+
+  @SubscribeMessage(ClientEvent.JoinRoom)
+  async joinRoom(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody(new RoomRefPipe(JoinRoomDto)) { roomId, lastSeq }: JoinRoomDto,
+  ): Promise<AckResponse<JoinedRoomPayload>> {
+    return { ok: true, ...(await this.sessions.join(socket, roomId, lastSeq)) };
+  }
+
+  @SubscribeMessage(ClientEvent.LeaveRoom)
+  async leaveRoom(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody(new RoomRefPipe(RoomRefDto)) { roomId }: RoomRefDto,
+  ): Promise<AckResponse<LeftRoomPayload>> {
+    return { ok: true, ...(await this.sessions.leave(socket, roomId)) };
+  }
+
+  @RateLimit('messages')
+  @SubscribeMessage(ClientEvent.SendMessage)
+  async sendMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: SendMessageDto): Promise<AckResponse<{ message: ChatMessage }>> {
+    return { ok: true, ...(await this.sessions.send(socket, dto)) };
+  }
+
+  @RateLimit('typing')
+  @SubscribeMessage(ClientEvent.TypingStart)
+  typingStart(@ConnectedSocket() socket: ChatSocket, @MessageBody(new RoomRefPipe(RoomRefDto)) { roomId }: RoomRefDto): Promise<void> {
+    return this.sessions.typingStart(socket, roomId);
+  }
+
+  @RateLimit('typing')
+  @SubscribeMessage(ClientEvent.TypingStop)
+  typingStop(@ConnectedSocket() socket: ChatSocket, @MessageBody(new RoomRefPipe(RoomRefDto)) { roomId }: RoomRefDto): Promise<void> {
+    return this.sessions.typingStop(socket, roomId);
+  }
+}

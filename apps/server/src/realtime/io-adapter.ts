@@ -1,0 +1,25 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { Server, ServerOptions } from 'socket.io';
+import type { AppConfig } from '../config/app-config.js';
+
+/** Socket.IO server options come from configuration rather than the gateway decorator. */
+export class ConfiguredIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: AppConfig,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    return super.createIOServer(port, {
+      ...(options as ServerOptions),
+      cors: { origin: this.config.corsOrigins, credentials: true },
+      // A frame above this is refused by the transport before it is buffered whole.
+      maxHttpBufferSize: this.config.socketMaxFrameBytes,
+      pingInterval: 20_000,
+      pingTimeout: 20_000,
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import { DomainEvents } from '../common/domain-events.js';
+import { RealtimeSessions } from './realtime-sessions.js';
+import { RoomDelivery } from './room-delivery.js';
+
+/** The one place domain events become socket emits. */
+@Injectable()
+export class RealtimeNotifier implements OnModuleInit, OnModuleDestroy {
+  private readonly subscriptions = new Subscription();
+
+  constructor(
+    private readonly events: DomainEvents,
+    private readonly delivery: RoomDelivery,
+    private readonly sessions: RealtimeSessions,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscriptions.add(this.events.on('message.created').subscribe((event) => this.delivery.deliver(event)));
+    this.subscriptions.add(
+      this.events.on('message.resent').subscribe((event) => this.delivery.sendToOrigin(event)),
+    );
+    this.subscriptions.add(this.events.on('user.revoked').subscribe(({ userId, reason }) => this.sessions.revoke(userId, reason)));
+    this.subscriptions.add(
+      this.events.on('room.member_removed').subscribe(({ roomId, userId }) => void this.sessions.evict(userId, roomId)),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.subscriptions.unsubscribe();
+  }
+}

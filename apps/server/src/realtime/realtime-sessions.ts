@@ -1,0 +1,200 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ErrorCode, JoinedRoomPayload, LeftRoomPayload, ChatMessage, PresenceUser, RoomUserPayload } from '@chat/contract';
+import type { AuthUser } from '../auth/auth.types.js';
+import { AppException } from '../common/app-exception.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import { MessagesService } from '../messages/messages.service.js';
+import { SendMessageDto } from '../messages/messages.dto.js';
+import { PresenceStore } from '../presence/presence.store.js';
+import { RoomsService } from '../rooms/rooms.service.js';
+import { RoomDelivery } from './room-delivery.js';
+import { ChatServer, ChatSocket, userRoom } from './socket.types.js';
+import { TypingTracker } from './typing-tracker.js';
+
+const asUser = (socket: ChatSocket): AuthUser => ({
+  id: socket.data.userId,
+  username: socket.data.username,
+  displayName: socket.data.displayName,
+  role: socket.data.role,
+});
+
+const presenceOf = (socket: ChatSocket): PresenceUser => ({
+  userId: socket.data.userId,
+  username: socket.data.username,
+  displayName: socket.data.displayName,
+});
+
+const roomUser = (socket: ChatSocket, roomId: string): RoomUserPayload => ({
+  userId: socket.data.userId,
+  username: socket.data.username,
+  roomId,
+});
+
+/**
+ * The socket side of the chat: rooms a socket is in, presence, typing, token expiry. The gateway
+ * hands each event here; the domain services it calls never see a socket.
+ */
+@Injectable()
+export class RealtimeSessions implements OnModuleDestroy {
+  private readonly logger = new Logger(RealtimeSessions.name);
+  private server?: ChatServer;
+  /** Rooms each local socket has joined (socket.rooms is already empty when `disconnect` fires). */
+  private readonly joined = new Map<string, Set<string>>();
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly messages: MessagesService,
+    private readonly presence: PresenceStore,
+    private readonly delivery: RoomDelivery,
+    private readonly typing: TypingTracker,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.typing.expired$.subscribe((payload) => this.server?.to(payload.roomId).emit('user_stop_typing', payload));
+  }
+
+  attach(server: ChatServer): void {
+    this.server = server;
+    this.delivery.attach(server);
+  }
+
+  async connect(socket: ChatSocket): Promise<void> {
+    void socket.join(userRoom(socket.data.userId));
+    this.joined.set(socket.id, new Set());
+    await this.presence.connect(socket.id, socket.data.userId);
+    this.scheduleExpiry(socket);
+  }
+
+  async disconnect(socket: ChatSocket): Promise<void> {
+    clearTimeout(this.expiryTimers.get(socket.id));
+    this.expiryTimers.delete(socket.id);
+    const rooms = this.joined.get(socket.id) ?? new Set<string>();
+    this.joined.delete(socket.id);
+    await Promise.all([...rooms].map((roomId) => this.leaveRoom(socket, roomId)));
+    await this.presence.disconnect(socket.id);
+  }
+
+  async join(socket: ChatSocket, roomId: string, lastSeq?: number): Promise<JoinedRoomPayload> {
+    const user = asUser(socket);
+    await this.rooms.enter(user, roomId);
+    const current = await this.delivery.join(socket, roomId, lastSeq);
+    const rooms = this.joined.get(socket.id);
+    if (!rooms || socket.disconnected) {
+      // Disconnected while catching up: undo, so nothing is left behind for a gone socket.
+      void socket.leave(roomId);
+      this.delivery.release(roomId);
+      throw new AppException(ErrorCode.UNAUTHORIZED, 'Disconnected');
+    }
+    rooms.add(roomId);
+    if (await this.presence.join(roomId, presenceOf(socket), socket.id)) {
+      socket.to(roomId).except(userRoom(user.id)).emit('user_joined', roomUser(socket, roomId));
+    }
+    const payload: JoinedRoomPayload = { roomId, lastSeq: current, online: await this.presence.online(roomId) };
+    socket.emit('joined_room', payload);
+    return payload;
+  }
+
+  async leave(socket: ChatSocket, roomId: string): Promise<LeftRoomPayload> {
+    const rooms = this.joined.get(socket.id);
+    if (!rooms?.has(roomId)) {
+      // Leaving a room one is not in is a no-op, but an unknown room is still reported.
+      await this.rooms.access(asUser(socket), roomId);
+      socket.emit('left_room', { roomId });
+      return { roomId };
+    }
+    rooms.delete(roomId);
+    await this.leaveRoom(socket, roomId);
+    socket.emit('left_room', { roomId });
+    return { roomId };
+  }
+
+  async send(socket: ChatSocket, dto: SendMessageDto): Promise<{ message: ChatMessage }> {
+    const roomEntered = this.joined.get(socket.id)?.has(dto.roomId) ?? false;
+    const message = await this.messages.send(
+      asUser(socket),
+      { roomId: dto.roomId, content: dto.content, clientMessageId: dto.clientMessageId },
+      { socketId: socket.id, roomEntered },
+    );
+    // Sending is also "stopped typing", as in every chat client.
+    if (this.typing.stop(dto.roomId, socket.data.userId)) socket.to(dto.roomId).emit('user_stop_typing', roomUser(socket, dto.roomId));
+    return { message };
+  }
+
+  async typingStart(socket: ChatSocket, roomId: string): Promise<void> {
+    await this.requireJoined(socket, roomId);
+    if (this.typing.start(roomUser(socket, roomId))) {
+      socket.to(roomId).except(userRoom(socket.data.userId)).emit('user_typing', roomUser(socket, roomId));
+    }
+  }
+
+  async typingStop(socket: ChatSocket, roomId: string): Promise<void> {
+    await this.requireJoined(socket, roomId);
+    if (this.typing.stop(roomId, socket.data.userId)) {
+      socket.to(roomId).except(userRoom(socket.data.userId)).emit('user_stop_typing', roomUser(socket, roomId));
+    }
+  }
+
+  /** The account was disabled or its role changed: every socket of it is told and dropped. */
+  revoke(userId: string, reason: string): void {
+    const target = this.server?.in(userRoom(userId));
+    target?.emit('error', { code: ErrorCode.UNAUTHORIZED, message: `Session ended: ${reason}` });
+    target?.disconnectSockets(true);
+  }
+
+  /** The user was removed from the room: their sockets here leave it. */
+  async evict(userId: string, roomId: string): Promise<void> {
+    const local = this.server?.of('/').adapter.rooms.get(userRoom(userId)) ?? new Set<string>();
+    for (const socketId of local) {
+      const socket = this.server!.of('/').sockets.get(socketId);
+      const rooms = this.joined.get(socketId);
+      if (!socket || !rooms?.delete(roomId)) continue;
+      await this.leaveRoom(socket, roomId);
+      socket.emit('left_room', { roomId });
+    }
+  }
+
+  /** Live counts for leak checks: everything here must shrink back when sockets go. */
+  footprint(): { sockets: number; expiryTimers: number; streams: number; typing: number } {
+    return { sockets: this.joined.size, expiryTimers: this.expiryTimers.size, streams: this.delivery.streamCount(), typing: this.typing.size() };
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+  }
+
+  /** Tells every client the server is going away, so they reconnect rather than report an error. */
+  announceShutdown(): void {
+    this.server?.emit('server_shutdown', { reason: 'Server is restarting', reconnectAfterMs: 1000 });
+  }
+
+  private async leaveRoom(socket: ChatSocket, roomId: string): Promise<void> {
+    void socket.leave(roomId);
+    this.delivery.release(roomId);
+    const userId = socket.data.userId;
+    if (await this.presence.leave(roomId, userId, socket.id)) {
+      if (this.typing.stop(roomId, userId)) this.server?.to(roomId).emit('user_stop_typing', roomUser(socket, roomId));
+      this.server?.to(roomId).emit('user_left', roomUser(socket, roomId));
+    }
+  }
+
+  private async requireJoined(socket: ChatSocket, roomId: string): Promise<void> {
+    if (this.joined.get(socket.id)?.has(roomId)) return;
+    await this.rooms.access(asUser(socket), roomId);
+    throw AppException.forbidden(`Join room "${roomId}" first`);
+  }
+
+  private scheduleExpiry(socket: ChatSocket): void {
+    const ms = socket.data.tokenExpiresAt * 1000 - Date.now();
+    const timer = setTimeout(
+      () => {
+        socket.emit('error', { code: ErrorCode.UNAUTHORIZED, message: 'Access token expired' });
+        socket.disconnect(true);
+      },
+      Math.max(0, Math.min(ms, 2 ** 31 - 1)),
+    );
+    timer.unref();
+    this.expiryTimers.set(socket.id, timer);
+  }
+}

@@ -1,0 +1,31 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { JoinRoomRequest, ROOM_ID_PATTERN } from '@chat/contract';
+import { PipeTransform } from '@nestjs/common';
+import { AppException } from '../common/app-exception.js';
+import { parsePayload } from '../common/validation.js';
+
+export class RoomRefDto {
+  @IsString()
+  @Matches(ROOM_ID_PATTERN, { message: 'roomId must be a valid room id' })
+  roomId: string;
+}
+
+export class JoinRoomDto extends RoomRefDto implements JoinRoomRequest {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'lastSeq must be a whole number' })
+  @Min(0)
+  lastSeq?: number;
+}
+
+/** The seed sends a bare room id; richer clients send `{roomId, ...}`. Both become the DTO. */
+export class RoomRefPipe<T extends RoomRefDto> implements PipeTransform<unknown, T> {
+  constructor(private readonly dto: new () => T) {}
+
+  transform(value: unknown): T {
+    if (typeof value === 'string') return parsePayload(this.dto, { roomId: value });
+    if (value === undefined || value === null) throw AppException.validation(['roomId is required']);
+    return parsePayload(this.dto, value);
+  }
+}

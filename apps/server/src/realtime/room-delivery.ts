@@ -1,0 +1,201 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { ChatMessage } from '@chat/contract';
+import { MessagesService } from '../messages/messages.service.js';
+import type { ChatServer, ChatSocket } from './socket.types.js';
+
+export interface Delivery {
+  message: ChatMessage;
+  originSocketId?: string;
+}
+
+interface RoomStream {
+  roomId: string;
+  /** Last seq emitted to this instance's sockets in the room. */
+  deliveredSeq: number;
+  ready: Promise<void>;
+  isReady: boolean;
+  /** Arrived ahead of a missing seq; emitted once the gap is filled. */
+  pending: Map<number, Delivery>;
+  /** The newest delivered messages, so a joiner catching up rarely needs the database. */
+  recent: ChatMessage[];
+  gapTimer?: NodeJS.Timeout;
+  /** Sockets between "start catching up" and "joined": the stream must outlive them. */
+  joining: number;
+}
+
+const RECENT_LIMIT = 256;
+const CATCH_UP_PAGE = 500;
+const GAP_WAIT_MS = 150;
+
+/**
+ * Emits each room's messages to this instance's sockets in seq order, exactly once per socket.
+ * Seqs are gap-free, so a missing one is detected and fetched from the database instead of being
+ * skipped; a joiner with `lastSeq` is caught up from the database (or the recent buffer) and then
+ * added to the room in the same tick, so nothing falls between the backlog and the live stream.
+ */
+@Injectable()
+export class RoomDelivery implements OnModuleDestroy {
+  private readonly logger = new Logger(RoomDelivery.name);
+  private readonly streams = new Map<string, RoomStream>();
+  private server?: ChatServer;
+
+  constructor(private readonly messages: MessagesService) {}
+
+  attach(server: ChatServer): void {
+    this.server = server;
+  }
+
+  onModuleDestroy(): void {
+    for (const stream of this.streams.values()) clearTimeout(stream.gapTimer);
+    this.streams.clear();
+  }
+
+  deliver(delivery: Delivery): void {
+    const stream = this.streams.get(delivery.message.roomId);
+    if (!stream) {
+      // Nobody here is in the room; the sender may still be here without having joined it.
+      this.sendToOrigin(delivery);
+      return;
+    }
+    if (!stream.isReady) {
+      stream.pending.set(delivery.message.seq, delivery);
+      return;
+    }
+    this.accept(stream, delivery);
+  }
+
+  /** Sends the backlog after `lastSeq`, then adds the socket to the room with no gap and no repeat. Returns the seq it is current to. */
+  async join(socket: ChatSocket, roomId: string, lastSeq: number | undefined): Promise<number> {
+    const stream = await this.stream(roomId);
+    stream.joining++;
+    try {
+      return await this.catchUpAndJoin(stream, socket, lastSeq);
+    } finally {
+      stream.joining--;
+    }
+  }
+
+  private async catchUpAndJoin(stream: RoomStream, socket: ChatSocket, lastSeq: number | undefined): Promise<number> {
+    const roomId = stream.roomId;
+    if (socket.rooms.has(roomId)) void socket.leave(roomId);
+    let cursor = lastSeq ?? stream.deliveredSeq;
+    while (cursor < stream.deliveredSeq) {
+      const target = stream.deliveredSeq;
+      const buffered = this.recentAfter(stream, cursor);
+      if (buffered) {
+        for (const message of buffered) socket.emit('new_message', message);
+        cursor = target;
+        break;
+      }
+      const page = await this.messages.range(roomId, cursor, target, CATCH_UP_PAGE);
+      if (page.length === 0) break;
+      for (const message of page) socket.emit('new_message', message);
+      cursor = page[page.length - 1].seq;
+    }
+    // No await between the last check above and this join: the live stream takes over exactly here.
+    void socket.join(roomId);
+    return stream.deliveredSeq;
+  }
+
+  /** Forget a room once no socket on this instance is in it. */
+  release(roomId: string): void {
+    const stream = this.streams.get(roomId);
+    if (!stream || stream.joining > 0 || this.localSocketCount(roomId) > 0) return;
+    clearTimeout(stream.gapTimer);
+    this.streams.delete(roomId);
+  }
+
+  /** Rooms with a live stream here (for leak checks and stats). */
+  streamCount(): number {
+    return this.streams.size;
+  }
+
+  private async stream(roomId: string): Promise<RoomStream> {
+    const existing = this.streams.get(roomId);
+    if (existing) {
+      await existing.ready;
+      return existing;
+    }
+    const stream: RoomStream = { roomId, deliveredSeq: 0, ready: Promise.resolve(), isReady: false, pending: new Map(), recent: [], joining: 0 };
+    stream.ready = this.messages.lastSeq(roomId).then(
+      (lastSeq) => {
+        stream.deliveredSeq = lastSeq;
+        stream.isReady = true;
+        for (const seq of stream.pending.keys()) if (seq <= lastSeq) stream.pending.delete(seq);
+        this.drain(stream);
+      },
+      (error: unknown) => {
+        this.streams.delete(roomId);
+        throw error;
+      },
+    );
+    this.streams.set(roomId, stream);
+    await stream.ready;
+    return stream;
+  }
+
+  private accept(stream: RoomStream, delivery: Delivery): void {
+    if (delivery.message.seq <= stream.deliveredSeq) return;
+    stream.pending.set(delivery.message.seq, delivery);
+    this.drain(stream);
+  }
+
+  private drain(stream: RoomStream): void {
+    for (let next = stream.pending.get(stream.deliveredSeq + 1); next; next = stream.pending.get(stream.deliveredSeq + 1)) {
+      stream.pending.delete(next.message.seq);
+      this.emit(stream, next);
+    }
+    if (stream.pending.size > 0) this.scheduleGapFill(stream);
+  }
+
+  private emit(stream: RoomStream, delivery: Delivery): void {
+    const { message, originSocketId } = delivery;
+    stream.deliveredSeq = message.seq;
+    stream.recent.push(message);
+    if (stream.recent.length > RECENT_LIMIT) stream.recent.splice(0, stream.recent.length - RECENT_LIMIT);
+    const room = this.server!.local.to(stream.roomId);
+    (originSocketId ? room.except(originSocketId) : room).emit('new_message', message);
+    this.sendToOrigin(delivery);
+  }
+
+  /** `message_sent` to the sending socket, if it is on this instance. */
+  sendToOrigin({ message, originSocketId }: Delivery): void {
+    if (!originSocketId || !this.server) return;
+    this.localSocket(originSocketId)?.emit('message_sent', message);
+  }
+
+  /** A seq is missing (another instance's message not here yet): wait briefly, then read it from the database. */
+  private scheduleGapFill(stream: RoomStream): void {
+    if (stream.gapTimer) return;
+    stream.gapTimer = setTimeout(() => {
+      stream.gapTimer = undefined;
+      const firstPending = Math.min(...stream.pending.keys());
+      this.messages.range(stream.roomId, stream.deliveredSeq, firstPending - 1, CATCH_UP_PAGE).then(
+        (missing) => {
+          if (this.streams.get(stream.roomId) !== stream) return;
+          for (const message of missing) this.accept(stream, { message });
+          this.drain(stream);
+        },
+        (error: unknown) => {
+          this.logger.warn(`Filling a gap in room ${stream.roomId} failed: ${String(error)}`);
+          if (this.streams.get(stream.roomId) === stream) this.scheduleGapFill(stream);
+        },
+      );
+    }, GAP_WAIT_MS);
+    stream.gapTimer.unref();
+  }
+
+  private recentAfter(stream: RoomStream, cursor: number): ChatMessage[] | null {
+    const oldest = stream.recent[0];
+    if (!oldest || oldest.seq > cursor + 1) return null;
+    return stream.recent.filter((message) => message.seq > cursor);
+  }
+
+  private localSocket(socketId: string): ChatSocket | undefined {
+    return this.server?.of('/').sockets.get(socketId);
+  }
+
+  private localSocketCount(roomId: string): number {
+    return this.server?.of('/').adapter.rooms.get(roomId)?.size ?? 0;
+  }
+}

@@ -1,0 +1,34 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ErrorCode, ErrorPayload } from '@chat/contract';
+import { AppException, toErrorPayload } from '../common/app-exception.js';
+import type { ChatSocket } from './socket.types.js';
+
+/**
+ * Every failure of a socket event becomes one coded `error` event (and a failed ack when the client
+ * asked for one). The socket stays connected.
+ */
+@Catch()
+export class WsExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Gateway');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ws = host.switchToWs();
+    const socket = ws.getClient<ChatSocket>();
+    const event = ws.getPattern();
+    const error = this.toPayload(exception, event);
+    if (error.code === ErrorCode.INTERNAL) {
+      this.logger.error(`${event} failed conn=${socket.id} user=${socket.data?.userId}`, exception instanceof Error ? exception.stack : String(exception));
+    } else {
+      this.logger.debug(`${event} refused conn=${socket.id} user=${socket.data?.userId} code=${error.code}`);
+    }
+    socket.emit('error', error);
+    // Nest passes (socket, payload, ack): the ack, when the client sent one, is the third argument.
+    const ack: unknown = host.getArgByIndex(2);
+    if (typeof ack === 'function') ack({ ok: false, error });
+  }
+
+  private toPayload(exception: unknown, event: string): ErrorPayload {
+    if (exception instanceof AppException) return toErrorPayload(exception, event);
+    return { code: ErrorCode.INTERNAL, message: 'Something went wrong on the server', event };
+  }
+}

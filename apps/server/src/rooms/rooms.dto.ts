@@ -1,0 +1,115 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ROOM_ID_PATTERN } from '@chat/contract';
+import type {
+  AddMemberRequest,
+  CreateRoomRequest,
+  RoomMemberRole,
+  RoomMemberView,
+  RoomView,
+  RoomVisibility,
+  UpdateRoomRequest,
+} from '@chat/contract';
+
+const VISIBILITIES: RoomVisibility[] = ['public', 'private'];
+const MEMBER_ROLES: RoomMemberRole[] = ['owner', 'member'];
+const ROOM_ID_MESSAGE = 'id must be lowercase letters, digits, "-" or "_", starting with a letter or digit, at most 64';
+
+export class CreateRoomDto implements CreateRoomRequest {
+  @ApiPropertyOptional({ pattern: ROOM_ID_PATTERN.source, description: 'Generated from the name when omitted' })
+  @IsOptional()
+  @IsString()
+  @Matches(ROOM_ID_PATTERN, { message: ROOM_ID_MESSAGE })
+  id?: string;
+
+  @ApiProperty({ example: 'Support' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  name: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiProperty({ enum: VISIBILITIES })
+  @IsIn(VISIBILITIES)
+  visibility: RoomVisibility;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  aiEnabled?: boolean;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(8000)
+  systemPrompt?: string | null;
+}
+
+export class UpdateRoomDto implements UpdateRoomRequest {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  name?: string;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(2000)
+  description?: string | null;
+
+  @ApiPropertyOptional({ enum: VISIBILITIES })
+  @IsOptional()
+  @IsIn(VISIBILITIES)
+  visibility?: RoomVisibility;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  aiEnabled?: boolean;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(8000)
+  systemPrompt?: string | null;
+}
+
+export class AddMemberDto implements AddMemberRequest {
+  @ApiPropertyOptional({ enum: MEMBER_ROLES, default: 'member' })
+  @IsOptional()
+  @IsIn(MEMBER_ROLES)
+  role?: RoomMemberRole;
+}
+
+export class RoomViewDto implements RoomView {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ enum: VISIBILITIES }) visibility: RoomVisibility;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) createdBy: string | null;
+  @ApiProperty() aiEnabled: boolean;
+  @ApiProperty({ nullable: true, type: String }) systemPrompt: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ enum: MEMBER_ROLES, nullable: true, description: "The caller's role in the room" }) myRole: RoomMemberRole | null;
+  @ApiProperty({ description: 'Seq of the newest message' }) lastSeq: number;
+}
+
+export class RoomMemberViewDto implements RoomMemberView {
+  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty() username: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ enum: MEMBER_ROLES }) role: RoomMemberRole;
+  @ApiProperty({ format: 'date-time' }) joinedAt: string;
+  @ApiProperty() online: boolean;
+}

@@ -1,0 +1,194 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { ErrorCode, RoomMemberRole, RoomMemberView, RoomView } from '@chat/contract';
+import type { AuthUser } from '../auth/auth.types.js';
+import { AppException } from '../common/app-exception.js';
+import { DomainEvents } from '../common/domain-events.js';
+import { PresenceStore } from '../presence/presence.store.js';
+import { UserEntity } from '../users/user.entity.js';
+import { RoomEntity, RoomMemberEntity } from './room.entity.js';
+import { AddMemberDto, CreateRoomDto, UpdateRoomDto } from './rooms.dto.js';
+
+export const DEFAULT_ROOM_ID = 'general';
+
+export interface RoomAccess {
+  room: RoomEntity;
+  myRole: RoomMemberRole | null;
+}
+
+function toRoomView(room: RoomEntity, myRole: RoomMemberRole | null): RoomView {
+  return {
+    id: room.id,
+    name: room.name,
+    description: room.description,
+    visibility: room.visibility,
+    createdBy: room.createdBy,
+    aiEnabled: room.aiEnabled,
+    systemPrompt: room.systemPrompt,
+    createdAt: room.createdAt.toISOString(),
+    updatedAt: room.updatedAt.toISOString(),
+    myRole,
+    lastSeq: room.lastSeq,
+  };
+}
+
+function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
+  return `${slug || 'room'}-${randomBytes(3).toString('hex')}`;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
+}
+
+@Injectable()
+export class RoomsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(RoomsService.name);
+
+  constructor(
+    @InjectRepository(RoomEntity) private readonly rooms: Repository<RoomEntity>,
+    @InjectRepository(RoomMemberEntity) private readonly members: Repository<RoomMemberEntity>,
+    private readonly dataSource: DataSource,
+    private readonly presence: PresenceStore,
+    private readonly events: DomainEvents,
+  ) {}
+
+  /** A fresh install gets one public room, so a client written from the seed has somewhere to talk. */
+  async onApplicationBootstrap(): Promise<void> {
+    if ((await this.rooms.count()) > 0) return;
+    await this.rooms
+      .createQueryBuilder()
+      .insert()
+      .values({ id: DEFAULT_ROOM_ID, name: 'General', description: 'Everyone', visibility: 'public', createdBy: null })
+      .orIgnore()
+      .execute();
+    this.logger.log(`Created the default room "${DEFAULT_ROOM_ID}"`);
+  }
+
+  async list(user: AuthUser): Promise<RoomView[]> {
+    const query = this.rooms
+      .createQueryBuilder('r')
+      .leftJoin(RoomMemberEntity, 'm', 'm.room_id = r.id AND m.user_id = :userId', { userId: user.id })
+      .addSelect('m.role', 'my_role')
+      .orderBy('r.name', 'ASC');
+    if (user.role !== 'admin') query.where(`r.visibility = 'public' OR m.user_id IS NOT NULL`);
+    const { entities, raw } = await query.getRawAndEntities<{ my_role: RoomMemberRole | null }>();
+    return entities.map((room, i) => toRoomView(room, raw[i]?.my_role ?? null));
+  }
+
+  async create(user: AuthUser, dto: CreateRoomDto): Promise<RoomView> {
+    const id = dto.id ?? slugify(dto.name);
+    try {
+      const room = await this.dataSource.transaction(async (manager) => {
+        const saved = await manager.getRepository(RoomEntity).save(
+          manager.getRepository(RoomEntity).create({
+            id,
+            name: dto.name.trim(),
+            description: dto.description?.trim() || null,
+            visibility: dto.visibility,
+            createdBy: user.id,
+            aiEnabled: dto.aiEnabled ?? true,
+            systemPrompt: dto.systemPrompt ?? null,
+          }),
+          { reload: true },
+        );
+        await manager.getRepository(RoomMemberEntity).insert({ roomId: id, userId: user.id, role: 'owner' });
+        return saved;
+      });
+      return toRoomView(await this.rooms.findOneByOrFail({ id: room.id }), 'owner');
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppException(ErrorCode.CONFLICT, `Room "${id}" already exists`);
+      throw error;
+    }
+  }
+
+  async get(user: AuthUser, roomId: string): Promise<RoomView> {
+    const { room, myRole } = await this.access(user, roomId);
+    return toRoomView(room, myRole);
+  }
+
+  async update(user: AuthUser, roomId: string, dto: UpdateRoomDto): Promise<RoomView> {
+    const { room, myRole } = await this.access(user, roomId);
+    this.requireManager(user, myRole);
+    const changes: Partial<RoomEntity> = {};
+    if (dto.name !== undefined) changes.name = dto.name.trim();
+    if (dto.description !== undefined) changes.description = dto.description?.trim() || null;
+    if (dto.visibility !== undefined) changes.visibility = dto.visibility;
+    if (dto.aiEnabled !== undefined) changes.aiEnabled = dto.aiEnabled;
+    if (dto.systemPrompt !== undefined) changes.systemPrompt = dto.systemPrompt;
+    if (Object.keys(changes).length > 0) await this.rooms.update({ id: room.id }, changes);
+    return toRoomView(await this.rooms.findOneByOrFail({ id: room.id }), myRole);
+  }
+
+  async listMembers(user: AuthUser, roomId: string): Promise<RoomMemberView[]> {
+    await this.access(user, roomId);
+    const rows = await this.members
+      .createQueryBuilder('m')
+      .innerJoin(UserEntity, 'u', 'u.id = m.user_id')
+      .select(['m.user_id AS "userId"', 'u.username AS username', 'u.display_name AS "displayName"', 'm.role AS role', 'm.joined_at AS "joinedAt"'])
+      .where('m.room_id = :roomId', { roomId })
+      .orderBy('u.username', 'ASC')
+      .getRawMany<Omit<RoomMemberView, 'online' | 'joinedAt'> & { joinedAt: Date }>();
+    const online = new Set((await this.presence.online(roomId)).map((p) => p.userId));
+    return rows.map((row) => ({ ...row, joinedAt: new Date(row.joinedAt).toISOString(), online: online.has(row.userId) }));
+  }
+
+  async putMember(user: AuthUser, roomId: string, userId: string, dto: AddMemberDto): Promise<RoomMemberView> {
+    const { myRole } = await this.access(user, roomId);
+    this.requireManager(user, myRole);
+    const target = await this.dataSource.getRepository(UserEntity).findOneBy({ id: userId });
+    if (!target) throw new AppException(ErrorCode.NOT_FOUND, 'User not found');
+    await this.members.upsert({ roomId, userId, role: dto.role ?? 'member' }, ['roomId', 'userId']);
+    return (await this.listMembers(user, roomId)).find((m) => m.userId === userId)!;
+  }
+
+  /** Owners and admins remove anyone; a member may remove themself (leave the room for good). */
+  async removeMember(user: AuthUser, roomId: string, userId: string): Promise<void> {
+    const { myRole } = await this.access(user, roomId);
+    if (userId !== user.id) this.requireManager(user, myRole);
+    const result = await this.members.delete({ roomId, userId });
+    if (!result.affected) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
+    this.events.emit('room.member_removed', { roomId, userId });
+  }
+
+  /**
+   * Entering a room to read or post: public rooms make the visitor a member, private rooms need an
+   * invitation (admins may enter any room).
+   */
+  async enter(user: AuthUser, roomId: string): Promise<RoomAccess> {
+    const access = await this.access(user, roomId);
+    if (access.myRole === null && (access.room.visibility === 'public' || user.role === 'admin')) {
+      await this.members.createQueryBuilder().insert().values({ roomId, userId: user.id, role: 'member' }).orIgnore().execute();
+      return { ...access, myRole: 'member' };
+    }
+    return access;
+  }
+
+  /** 404 for a room that does not exist, 403 for a private room the user is not in. */
+  async access(user: AuthUser, roomId: string): Promise<RoomAccess> {
+    const { entities, raw } = await this.rooms
+      .createQueryBuilder('r')
+      .leftJoin(RoomMemberEntity, 'm', 'm.room_id = r.id AND m.user_id = :userId', { userId: user.id })
+      .addSelect('m.role', 'my_role')
+      .where('r.id = :roomId', { roomId })
+      .getRawAndEntities<{ my_role: RoomMemberRole | null }>();
+    const room = entities[0];
+    if (!room) throw AppException.roomNotFound(roomId);
+    const myRole = raw[0]?.my_role ?? null;
+    if (room.visibility === 'private' && myRole === null && user.role !== 'admin') {
+      throw AppException.forbidden(`Room "${roomId}" is private`);
+    }
+    return { room, myRole };
+  }
+
+  private requireManager(user: AuthUser, myRole: RoomMemberRole | null): void {
+    if (user.role !== 'admin' && myRole !== 'owner') throw AppException.forbidden('Only the room owner or an admin can do that');
+  }
+}

@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import type { CreateUserRequest, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
+
+const ROLES: UserRole[] = ['admin', 'staff'];
+
+export class CreateUserDto implements CreateUserRequest {
+  @ApiProperty({ example: 'alice', pattern: '^[a-zA-Z0-9_.-]{3,64}$' })
+  @IsString()
+  @Matches(/^[a-zA-Z0-9_.-]{3,64}$/, { message: 'username must be 3-64 letters, digits, dots, dashes or underscores' })
+  username: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 256 })
+  @IsString()
+  @MinLength(8)
+  @MaxLength(256)
+  password: string;
+
+  @ApiProperty({ example: 'Alice Martin' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  displayName: string;
+
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES)
+  role: UserRole;
+}
+
+export class UpdateUserDto implements UpdateUserRequest {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  displayName?: string;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: UserRole;
+
+  @ApiPropertyOptional({ description: 'A disabled user cannot log in and is disconnected at once.' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+}
+
+export class UserViewDto implements UserView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() username: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ enum: ROLES }) role: UserRole;
+}
+
+export class UserAdminViewDto extends UserViewDto implements UserAdminView {
+  @ApiProperty() disabled: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
