@@ -9,6 +9,8 @@ import { toUserView, UsersService } from '../users/users.service.js';
 import type { AuthUser, JwtClaims } from './auth.types.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface VerifiedToken {
   user: AuthUser;
   expiresAt: number;
@@ -47,7 +49,8 @@ export class AuthService {
       const expired = error instanceof Error && error.name === 'TokenExpiredError';
       throw new AppException(ErrorCode.UNAUTHORIZED, expired ? 'Access token expired' : 'Invalid access token');
     }
-    const user = typeof claims.sub === 'string' ? await this.users.findActiveById(claims.sub).catch(() => null) : null;
+    // No catch-all here: a database failure must surface as a server error, not as "logged out" (401).
+    const user = typeof claims.sub === 'string' && UUID_PATTERN.test(claims.sub) ? await this.users.findActiveById(claims.sub) : null;
     if (!user) throw new AppException(ErrorCode.UNAUTHORIZED, 'Account is disabled or no longer exists');
     return { user: toUserView(user), expiresAt: claims.exp };
   }

@@ -40,8 +40,13 @@ export const HTTP_STATUS_BY_CODE = {
   VALIDATION_FAILED: 400,
   RATE_LIMITED: 429,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
+  AI_UNAVAILABLE: 503,
+  AI_TIMEOUT: 504,
+  AI_RATE_LIMITED: 429,
+  AI_BUSY: 503,
 } as const satisfies Record<ErrorCode, number>;
 
 export function toErrorPayload(error: AppException, event?: string): ErrorPayload {

@@ -5,6 +5,7 @@ import type { Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from './app-exception.js';
+import { SlidingWindowStorage } from './sliding-window-storage.js';
 
 /** Each limit counts in its own bucket, per user (or per address before login), over a sliding minute. */
 export type RateBucket = 'rest' | 'login' | 'messages' | 'typing';
@@ -35,6 +36,7 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
     ],
     // The key names the bucket and the caller, not the route: REST and socket sends share one budget.
     generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+    storage: new SlidingWindowStorage(),
   };
 }
 

@@ -3,6 +3,9 @@ import { plainToInstance } from 'class-transformer';
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationPipe } from '@nestjs/common';
 import { AppException } from './app-exception.js';
 
+/** For names that are trimmed before they are stored: MinLength(1) alone lets "   " through as "". */
+export const NOT_BLANK = /\S/;
+
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;

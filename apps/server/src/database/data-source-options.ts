@@ -1,11 +1,34 @@
-import type { DataSourceOptions } from 'typeorm';
+import { Logger } from '@nestjs/common';
+import type { DataSourceOptions, Logger as TypeOrmLogger } from 'typeorm';
+import { KnowledgeChunkEntity, KnowledgeDocumentEntity } from '../knowledge/knowledge.entity.js';
 import { MessageEntity } from '../messages/message.entity.js';
 import { RoomEntity, RoomMemberEntity } from '../rooms/room.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
+import { KnowledgeBase1764900000000 } from './migrations/1764900000000-knowledge-base.js';
 
-export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity];
-export const MIGRATIONS = [InitialSchema1764270000000];
+export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity, KnowledgeDocumentEntity, KnowledgeChunkEntity];
+export const MIGRATIONS = [InitialSchema1764270000000, KnowledgeBase1764900000000];
+
+/**
+ * TypeORM's own console logger prints a failed query with its parameters, which hold password hashes
+ * and message text. Failures reach the caller anyway (mapped, or logged as a 500 by the HTTP filter),
+ * so this only notes the statement and the driver's message, at debug level, through Nest's logger.
+ */
+class QueryErrorLogger implements TypeOrmLogger {
+  private readonly logger = new Logger('Database');
+
+  logQueryError(error: string | Error, query: string): void {
+    this.logger.debug(`Query failed (${error instanceof Error ? error.message : error}): ${query.replace(/\s+/g, ' ').slice(0, 500)}`);
+  }
+  logQuery(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.logger.warn(String(message));
+  }
+}
 
 /** Schema changes only ever come from migrations; `synchronize` stays off everywhere. */
 export function dataSourceOptions(url: string): DataSourceOptions {
@@ -16,7 +39,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    logging: ['error', 'warn'],
+    logger: new QueryErrorLogger(),
     extra: { max: 20, application_name: 'chat-server' },
   };
 }

@@ -8,7 +8,8 @@ import { Public } from '../auth/auth.decorators.js';
 
 @ApiTags('health')
 @Public()
-@SkipThrottle()
+// The throttlers are named (see rate-limit.ts); a bare @SkipThrottle() only skips one called "default".
+@SkipThrottle({ rest: true })
 @UsePipes(HttpValidationPipe)
 @Controller('health')
 export class HealthController {

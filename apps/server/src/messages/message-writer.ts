@@ -1,9 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
 import type { AiMessageMetadata, ChatMessage, MessageStatus } from '@chat/contract';
 import { AppException } from '../common/app-exception.js';
 import { MESSAGE_COLUMNS, MessageRow, toChatMessage } from './message.mapper.js';
+import { isUniqueViolation } from '../database/postgres-errors.js';
 
 export interface MessageDraft {
   roomId: string;
@@ -23,6 +24,9 @@ export interface WriteResult {
   created: boolean;
 }
 
+/** A message's own failure that does not fail its batch (its room was deleted since the access check). */
+type Outcome = WriteResult | AppException;
+
 interface Pending {
   draft: MessageDraft;
   createdAt: Date;
@@ -34,9 +38,8 @@ const MAX_BATCH = 500;
 
 const idempotencyKey = (d: MessageDraft) => (d.userId && d.clientMessageId ? `${d.userId}\u0000${d.clientMessageId}` : null);
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
-  return code === '23505';
+function settle(batch: Pending[], outcomes: Outcome[]): void {
+  batch.forEach((pending, i) => (outcomes[i] instanceof AppException ? pending.reject(outcomes[i]) : pending.resolve(outcomes[i])));
 }
 
 /**
@@ -46,7 +49,7 @@ function isUniqueViolation(error: unknown): boolean {
  * transaction as the insert: gap-free, strictly increasing, and rolled back with it.
  */
 @Injectable()
-export class MessageWriter implements OnApplicationShutdown {
+export class MessageWriter {
   private readonly logger = new Logger(MessageWriter.name);
   private queue: Pending[] = [];
   private draining: Promise<void> | null = null;
@@ -60,8 +63,9 @@ export class MessageWriter implements OnApplicationShutdown {
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.draining;
+  /** Resolves once every accepted write is stored (or failed). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
   }
 
   private async drain(): Promise<void> {
@@ -77,8 +81,7 @@ export class MessageWriter implements OnApplicationShutdown {
 
   private async flush(batch: Pending[]): Promise<void> {
     try {
-      const results = await this.writeBatch(batch);
-      batch.forEach((pending, i) => pending.resolve(results[i]));
+      settle(batch, await this.writeBatch(batch));
     } catch (error) {
       // A concurrent writer (another instance) took a clientMessageId between our check and insert:
       // retry one by one so only the duplicate resolves to the original and the others still land.
@@ -88,8 +91,7 @@ export class MessageWriter implements OnApplicationShutdown {
       }
       if (batch.length === 1 && isUniqueViolation(error)) {
         try {
-          const results = await this.writeBatch(batch);
-          batch[0].resolve(results[0]);
+          settle(batch, await this.writeBatch(batch));
         } catch (retryError) {
           batch[0].reject(retryError);
         }
@@ -100,13 +102,19 @@ export class MessageWriter implements OnApplicationShutdown {
     }
   }
 
-  private async writeBatch(batch: Pending[]): Promise<WriteResult[]> {
+  private async writeBatch(batch: Pending[]): Promise<Outcome[]> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.startTransaction();
-      const results = await this.writeInTransaction(runner, batch);
-      await runner.commitTransaction();
+      // Read before any transaction: a concurrent writer taking the same clientMessageId meanwhile is
+      // caught by the unique index, and flush() then retries one by one.
+      const existing = await this.findExisting(runner, batch);
+      // One room's insert is a single atomic statement, so it needs no BEGIN/COMMIT round trips;
+      // several rooms share one transaction, so they share one commit.
+      const transactional = new Set(batch.map((p) => p.draft.roomId)).size > 1;
+      if (transactional) await runner.startTransaction();
+      const results = await this.insert(runner, batch, existing);
+      if (transactional) await runner.commitTransaction();
       return results;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -116,9 +124,8 @@ export class MessageWriter implements OnApplicationShutdown {
     }
   }
 
-  private async writeInTransaction(runner: QueryRunner, batch: Pending[]): Promise<WriteResult[]> {
-    const results: (WriteResult | undefined)[] = new Array(batch.length);
-    const existing = await this.findExisting(runner, batch);
+  private async insert(runner: QueryRunner, batch: Pending[], existing: Map<string, ChatMessage>): Promise<Outcome[]> {
+    const results: (Outcome | undefined)[] = new Array(batch.length);
     const firstByKey = new Map<string, number>();
     const toInsert: number[] = [];
     batch.forEach((pending, i) => {
@@ -138,7 +145,9 @@ export class MessageWriter implements OnApplicationShutdown {
     const byRoom = new Map<string, number[]>();
     for (const i of toInsert) {
       const roomId = batch[i].draft.roomId;
-      byRoom.set(roomId, [...(byRoom.get(roomId) ?? []), i]);
+      const indexes = byRoom.get(roomId);
+      if (indexes) indexes.push(i);
+      else byRoom.set(roomId, [i]);
     }
     for (const roomId of [...byRoom.keys()].sort()) {
       const indexes = byRoom.get(roomId)!;
@@ -168,9 +177,9 @@ export class MessageWriter implements OnApplicationShutdown {
         ],
       );
       if (rows.length === 0) {
-        // The room was deleted since the sender's access check.
-        indexes.forEach((i) => (results[i] = undefined));
-        for (const i of indexes) batch[i].reject(AppException.roomNotFound(roomId));
+        // The room was deleted since the sender's access check. Recorded, not thrown, so the other
+        // rooms' messages in this batch still commit; settled only after the commit.
+        for (const i of indexes) results[i] = AppException.roomNotFound(roomId);
         continue;
       }
       const seqById = new Map(rows.map((row) => [row.id, Number(row.seq)]));
@@ -198,9 +207,11 @@ export class MessageWriter implements OnApplicationShutdown {
       if (results[i]) return;
       const key = idempotencyKey(pending.draft);
       const first = key !== null ? firstByKey.get(key) : undefined;
-      if (first !== undefined && first !== i && results[first]) results[i] = { message: results[first]!.message, created: false };
+      const original = first !== undefined && first !== i ? results[first] : undefined;
+      // A copy shares its original's fate: the same message, or the same failure.
+      if (original) results[i] = original instanceof AppException ? original : { message: original.message, created: false };
     });
-    return results as WriteResult[];
+    return results as Outcome[];
   }
 
   private async findExisting(runner: QueryRunner, batch: Pending[]): Promise<Map<string, ChatMessage>> {

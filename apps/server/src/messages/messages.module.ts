@@ -10,6 +10,6 @@ import { MessagesService } from './messages.service.js';
   imports: [TypeOrmModule.forFeature([MessageEntity]), RoomsModule],
   controllers: [MessagesController],
   providers: [MessagesService, MessageWriter],
-  exports: [MessagesService],
+  exports: [MessagesService, MessageWriter],
 })
 export class MessagesModule {}

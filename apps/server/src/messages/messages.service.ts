@@ -22,6 +22,8 @@ export interface SendOrigin {
   socketId?: string;
   /** The realtime layer already checked access when the socket entered the room. */
   roomEntered?: boolean;
+  /** The seed's `useAi`: the assistant answers (so does an `@ai` mention). */
+  askAi?: boolean;
 }
 
 function codePointLength(text: string): number {
@@ -54,7 +56,7 @@ export class MessagesService {
       clientMessageId: input.clientMessageId,
       status: 'complete',
     });
-    if (created) this.events.emit('message.created', { message, originSocketId: origin.socketId });
+    if (created) this.events.emit('message.created', { message, originSocketId: origin.socketId, askAi: origin.askAi });
     else this.events.emit('message.resent', { message, originSocketId: origin.socketId });
     return message;
   }
@@ -91,6 +93,11 @@ export class MessagesService {
     return rows.map(toChatMessage);
   }
 
+  /** For shutdown: every send already accepted is stored before the database closes. */
+  whenIdle(): Promise<void> {
+    return this.writer.idle();
+  }
+
   async lastSeq(roomId: string): Promise<number> {
     const rows: { last_seq: string }[] = await this.dataSource.query(`SELECT last_seq FROM rooms WHERE id = $1`, [roomId]);
     if (rows.length === 0) throw AppException.roomNotFound(roomId);
@@ -99,6 +106,8 @@ export class MessagesService {
 
   private checkContent(content: string): void {
     if (content.trim() === '') throw AppException.validation(['content must not be empty']);
+    // PostgreSQL text cannot hold U+0000: let through, it fails the whole write batch, other users' messages included.
+    if (content.includes('\u0000')) throw AppException.validation(['content must not contain NUL characters']);
     if (content.length > this.config.messageMaxLength && codePointLength(content) > this.config.messageMaxLength) {
       throw new AppException(ErrorCode.PAYLOAD_TOO_LARGE, `content must be at most ${this.config.messageMaxLength} characters`);
     }

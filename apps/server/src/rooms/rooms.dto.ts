@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { NOT_BLANK } from '../common/validation.js';
 import { ROOM_ID_PATTERN } from '@chat/contract';
 import type {
   AddMemberRequest,
@@ -26,6 +27,7 @@ export class CreateRoomDto implements CreateRoomRequest {
   @IsString()
   @MinLength(1)
   @MaxLength(128)
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
   name: string;
 
   @ApiPropertyOptional()
@@ -57,6 +59,7 @@ export class UpdateRoomDto implements UpdateRoomRequest {
   @IsString()
   @MinLength(1)
   @MaxLength(128)
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
   name?: string;
 
   @ApiPropertyOptional({ nullable: true })

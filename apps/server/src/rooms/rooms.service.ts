@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { ErrorCode, RoomMemberRole, RoomMemberView, RoomView } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
@@ -10,6 +10,7 @@ import { PresenceStore } from '../presence/presence.store.js';
 import { UserEntity } from '../users/user.entity.js';
 import { RoomEntity, RoomMemberEntity } from './room.entity.js';
 import { AddMemberDto, CreateRoomDto, UpdateRoomDto } from './rooms.dto.js';
+import { isUniqueViolation } from '../database/postgres-errors.js';
 
 export const DEFAULT_ROOM_ID = 'general';
 
@@ -37,15 +38,13 @@ function toRoomView(room: RoomEntity, myRole: RoomMemberRole | null): RoomView {
 function slugify(name: string): string {
   const slug = name
     .normalize('NFKD')
+    // NFKD splits "é" into "e" and a combining accent; drop the accents so "Été" gives "ete", not "e-te".
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 48);
   return `${slug || 'room'}-${randomBytes(3).toString('hex')}`;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
 }
 
 @Injectable()
@@ -86,23 +85,20 @@ export class RoomsService implements OnApplicationBootstrap {
   async create(user: AuthUser, dto: CreateRoomDto): Promise<RoomView> {
     const id = dto.id ?? slugify(dto.name);
     try {
-      const room = await this.dataSource.transaction(async (manager) => {
-        const saved = await manager.getRepository(RoomEntity).save(
-          manager.getRepository(RoomEntity).create({
-            id,
-            name: dto.name.trim(),
-            description: dto.description?.trim() || null,
-            visibility: dto.visibility,
-            createdBy: user.id,
-            aiEnabled: dto.aiEnabled ?? true,
-            systemPrompt: dto.systemPrompt ?? null,
-          }),
-          { reload: true },
-        );
+      await this.dataSource.transaction(async (manager) => {
+        // insert, not save: save() updates a row whose id exists, which let anyone take over a room by its id.
+        await manager.getRepository(RoomEntity).insert({
+          id,
+          name: dto.name.trim(),
+          description: dto.description?.trim() || null,
+          visibility: dto.visibility,
+          createdBy: user.id,
+          aiEnabled: dto.aiEnabled ?? true,
+          systemPrompt: dto.systemPrompt ?? null,
+        });
         await manager.getRepository(RoomMemberEntity).insert({ roomId: id, userId: user.id, role: 'owner' });
-        return saved;
       });
-      return toRoomView(await this.rooms.findOneByOrFail({ id: room.id }), 'owner');
+      return toRoomView(await this.rooms.findOneByOrFail({ id }), 'owner');
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppException(ErrorCode.CONFLICT, `Room "${id}" already exists`);
       throw error;

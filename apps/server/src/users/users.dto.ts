@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { NOT_BLANK } from '../common/validation.js';
 import type { CreateUserRequest, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
 
 const ROLES: UserRole[] = ['admin', 'staff'];
@@ -20,6 +21,7 @@ export class CreateUserDto implements CreateUserRequest {
   @IsString()
   @MinLength(1)
   @MaxLength(128)
+  @Matches(NOT_BLANK, { message: 'displayName must not be blank' })
   displayName: string;
 
   @ApiProperty({ enum: ROLES })
@@ -33,6 +35,7 @@ export class UpdateUserDto implements UpdateUserRequest {
   @IsString()
   @MinLength(1)
   @MaxLength(128)
+  @Matches(NOT_BLANK, { message: 'displayName must not be blank' })
   displayName?: string;
 
   @ApiPropertyOptional({ enum: ROLES })

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { ErrorCode, UserAdminView, UserView } from '@chat/contract';
 import { AppException } from '../common/app-exception.js';
 import { DomainEvents } from '../common/domain-events.js';
@@ -10,6 +10,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { hashPassword } from '../auth/password-hasher.js';
 import { CreateUserDto, UpdateUserDto } from './users.dto.js';
 import { UserEntity } from './user.entity.js';
+import { isUniqueViolation } from '../database/postgres-errors.js';
 
 export function toUserView(user: UserEntity): UserView {
   return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };
@@ -17,10 +18,6 @@ export function toUserView(user: UserEntity): UserView {
 
 export function toUserAdminView(user: UserEntity): UserAdminView {
   return { ...toUserView(user), disabled: user.disabled, createdAt: user.createdAt.toISOString(), updatedAt: user.updatedAt.toISOString() };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
 }
 
 @Injectable()
