@@ -8,8 +8,18 @@ export const ErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   RATE_LIMITED: 'RATE_LIMITED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** An upload in a format the server cannot read. */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /** The model endpoint failed, or the assistant is off in this room. */
+  AI_UNAVAILABLE: 'AI_UNAVAILABLE',
+  /** No first token, or no next token, within LLM_TIMEOUT_MS. */
+  AI_TIMEOUT: 'AI_TIMEOUT',
+  /** The model endpoint throttled us, or the user asked the assistant too often. */
+  AI_RATE_LIMITED: 'AI_RATE_LIMITED',
+  /** Every upstream slot and the waiting line are full. */
+  AI_BUSY: 'AI_BUSY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

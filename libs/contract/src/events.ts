@@ -8,6 +8,7 @@ export const ClientEvent = {
   SendMessage: 'send_message',
   TypingStart: 'typing_start',
   TypingStop: 'typing_stop',
+  AiCancel: 'ai_cancel',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -22,6 +23,9 @@ export const ServerEvent = {
   UserStopTyping: 'user_stop_typing',
   Error: 'error',
   ServerShutdown: 'server_shutdown',
+  AiStreamStart: 'ai_stream_start',
+  AiStreamDelta: 'ai_stream_delta',
+  AiStreamEnd: 'ai_stream_end',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -61,6 +65,7 @@ export interface LeftRoomPayload {
 export interface RoomUserPayload {
   userId: string;
   username: string;
+  displayName: string;
   roomId: string;
 }
 
@@ -68,6 +73,36 @@ export interface ServerShutdownPayload {
   reason: string;
   /** A hint for when to try again. */
   reconnectAfterMs: number;
+}
+
+export interface AiCancelRequest {
+  messageId: string;
+}
+
+/** The assistant's reply exists (stored, status `streaming`) and has its seq. */
+export interface AiStreamStartPayload {
+  messageId: string;
+  roomId: string;
+  seq: number;
+  /** The question's message id. */
+  replyTo: string | null;
+  /** Text so far, for a client that joins while the reply is streaming. */
+  content: string;
+  /** The index of the next `ai_stream_delta` this client will get (0 when the reply has just started). */
+  nextIndex: number;
+}
+
+/** The next piece of text. `index` counts deltas per message from 0, with no gaps. */
+export interface AiStreamDeltaPayload {
+  messageId: string;
+  roomId: string;
+  index: number;
+  delta: string;
+}
+
+/** The final message: status `complete`, `cancelled` (partial text kept) or `error`. */
+export interface AiStreamEndPayload {
+  message: ChatMessage;
 }
 
 export type AckResponse<T extends object> = ({ ok: true } & T) | { ok: false; error: ErrorPayload };
@@ -79,6 +114,8 @@ export interface ClientToServerEvents {
   send_message: (payload: SendMessageRequest, ack?: Ack<{ message: ChatMessage }>) => void;
   typing_start: (payload: RoomRef) => void;
   typing_stop: (payload: RoomRef) => void;
+  /** Stop a streaming reply: the asker, the room owner or an admin. */
+  ai_cancel: (payload: AiCancelRequest, ack?: Ack<{ messageId: string }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -92,12 +129,17 @@ export interface ServerToClientEvents {
   user_stop_typing: (payload: RoomUserPayload) => void;
   error: (error: ErrorPayload) => void;
   server_shutdown: (payload: ServerShutdownPayload) => void;
+  ai_stream_start: (payload: AiStreamStartPayload) => void;
+  ai_stream_delta: (payload: AiStreamDeltaPayload) => void;
+  ai_stream_end: (payload: AiStreamEndPayload) => void;
 }
 
 /** Messages between server instances (through the adapter). */
 export interface InterServerEvents {
   /** A user's account was disabled or changed: every instance drops that user's sockets. */
   user_revoked: (payload: { userId: string }) => void;
+  /** Abort a streaming reply wherever it runs. */
+  ai_cancel: (payload: AiCancelRequest) => void;
 }
 
 /** What the handshake establishes, kept on `socket.data`. */

@@ -28,6 +28,40 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Where the built console lives; served at `/` when present. */
   webRoot: string;
+  llm: LlmConfig;
+  knowledge: KnowledgeConfig;
+}
+
+export interface LlmConfig {
+  provider: 'openai' | 'offline';
+  apiKey: string | null;
+  baseUrl: string | null;
+  model: string;
+  temperature: number;
+  maxOutputTokens: number;
+  contextTokens: number;
+  /** No first token, or no next token, within this long ends the reply. */
+  timeoutMs: number;
+  maxConcurrency: number;
+  /** Replies waiting for a free upstream slot; beyond this the asker gets AI_BUSY. */
+  queueSize: number;
+  maxRetries: number;
+  requestsPerMinute: number;
+  /** Knowledge-base passages in the prompt take at most this many tokens (they come before history). */
+  sourceTokens: number;
+  /** Deltas are gathered over this window before they go out, so a token is never one socket frame. */
+  coalesceMs: number;
+}
+
+export interface KnowledgeConfig {
+  /** A Postgres text search configuration (`english`, `german`, `simple`, ...): stemming and stop words. */
+  language: string;
+  /** Target size of a chunk, and how much of the previous chunk the next one repeats (tokens). */
+  chunkTokens: number;
+  chunkOverlapTokens: number;
+  maxUploadBytes: number;
+  /** Embeddings model on the assistant's OpenAI-compatible endpoint; null: full-text search only. */
+  embeddingsModel: string | null;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +132,68 @@ function jwtSecret(env: Env, nodeEnv: string, dataDir: string): string {
   return secret;
 }
 
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(name, `must be a number between ${min} and ${max}, got "${raw}"`);
+  return value;
+}
+
+function llmConfig(env: Env): LlmConfig {
+  const apiKey = env['OPENAI_API_KEY']?.trim() || null;
+  const baseUrlRaw = env['OPENAI_BASE_URL']?.trim() || null;
+  if (baseUrlRaw !== null) {
+    try {
+      const url = new URL(baseUrlRaw);
+      if (!['http:', 'https:'].includes(url.protocol)) throw new Error('protocol');
+    } catch {
+      throw new ConfigError('OPENAI_BASE_URL', `must be an http(s) URL, got "${baseUrlRaw}"`);
+    }
+  }
+  const providerRaw = env['LLM_PROVIDER']?.trim() || (apiKey || baseUrlRaw ? 'openai' : 'offline');
+  if (providerRaw !== 'openai' && providerRaw !== 'offline') throw new ConfigError('LLM_PROVIDER', `must be "openai" or "offline", got "${providerRaw}"`);
+  const maxConcurrency = int(env, 'LLM_MAX_CONCURRENCY', 4, 1, 1000);
+  return {
+    provider: providerRaw,
+    apiKey,
+    baseUrl: baseUrlRaw,
+    model: env['LLM_MODEL']?.trim() || 'gpt-4o-mini',
+    temperature: decimal(env, 'LLM_TEMPERATURE', 0.3, 0, 2),
+    maxOutputTokens: int(env, 'LLM_MAX_OUTPUT_TOKENS', 1024, 1, 1_000_000),
+    contextTokens: int(env, 'LLM_CONTEXT_TOKENS', 8000, 256, 10_000_000),
+    timeoutMs: int(env, 'LLM_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    maxConcurrency,
+    queueSize: int(env, 'LLM_QUEUE_SIZE', maxConcurrency * 4, 0, 100_000),
+    maxRetries: int(env, 'LLM_MAX_RETRIES', 2, 0, 10),
+    requestsPerMinute: int(env, 'RATE_LIMIT_AI_PER_MINUTE', 10, 1, 100_000),
+    coalesceMs: int(env, 'LLM_COALESCE_MS', 30, 0, 1000),
+    sourceTokens: int(env, 'LLM_SOURCE_TOKENS', 2000, 0, 10_000_000),
+  };
+}
+
+function knowledgeConfig(env: Env): KnowledgeConfig {
+  const language = env['KNOWLEDGE_LANGUAGE']?.trim().toLowerCase() || 'english';
+  // Checked against pg_ts_config at start-up; here only its shape, since it ends up in a regconfig cast.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(language)) throw new ConfigError('KNOWLEDGE_LANGUAGE', `must be a text search configuration name such as english, got "${language}"`);
+  const chunkTokens = int(env, 'KNOWLEDGE_CHUNK_TOKENS', 300, 50, 8000);
+  const chunkOverlapTokens = int(env, 'KNOWLEDGE_CHUNK_OVERLAP_TOKENS', Math.min(50, Math.floor(chunkTokens / 4)), 0, 4000);
+  if (chunkOverlapTokens > chunkTokens / 2) {
+    throw new ConfigError('KNOWLEDGE_CHUNK_OVERLAP_TOKENS', `must be at most half of KNOWLEDGE_CHUNK_TOKENS (${chunkTokens}), got ${chunkOverlapTokens}`);
+  }
+  const embeddingsModel = env['EMBEDDINGS_MODEL']?.trim() || null;
+  if (embeddingsModel && !env['OPENAI_BASE_URL']?.trim() && !env['OPENAI_API_KEY']?.trim()) {
+    throw new ConfigError('EMBEDDINGS_MODEL', 'needs OPENAI_BASE_URL or OPENAI_API_KEY (embeddings use the assistant\'s endpoint)');
+  }
+  return {
+    language,
+    chunkTokens,
+    chunkOverlapTokens,
+    maxUploadBytes: int(env, 'KNOWLEDGE_MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    embeddingsModel,
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = env['NODE_ENV']?.trim() || 'development';
   const dataDir = resolve(env['DATA_DIR']?.trim() || './.data');
@@ -129,6 +225,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     typingTtlMs: int(env, 'TYPING_TTL_MS', 6000, 500, 600_000),
     logLevel,
     webRoot: resolve(env['WEB_ROOT']?.trim() || 'dist/apps/web/browser'),
+    llm: llmConfig(env),
+    knowledge: knowledgeConfig(env),
   };
 }
 

@@ -1,4 +1,4 @@
-import { UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { UseFilters, UseInterceptors } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -9,20 +9,23 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { AckResponse, ChatMessage, ClientEvent, JoinedRoomPayload, LeftRoomPayload } from '@chat/contract';
-import { AppThrottlerGuard, RateLimit } from '../common/rate-limit.js';
+import { RateLimit } from '../common/rate-limit.js';
 import { WsPayloadPipe } from '../common/validation.js';
 import { SendMessageDto } from '../messages/messages.dto.js';
 import { HandshakeAuth } from './handshake-auth.js';
 import { RealtimeSessions } from './realtime-sessions.js';
-import { JoinRoomDto, RoomRefDto, RoomRefPipe } from './realtime.dto.js';
+import { AiCancelDto, JoinRoomDto, RoomRefDto, RoomRefPipe } from './realtime.dto.js';
 import type { ChatServer, ChatSocket } from './socket.types.js';
 import { WsExceptionFilter } from './ws-exception.filter.js';
 import { WsLoggingInterceptor } from './ws-logging.interceptor.js';
 
-/** The seed's protocol on the default namespace. Decorators plus one call per event. */
+/**
+ * The seed's protocol on the default namespace. Decorators plus one call per event. The `@RateLimit`
+ * buckets are enforced by the app-wide AppThrottlerGuard (APP_GUARD covers gateways too); a second
+ * copy here would count every event twice.
+ */
 @WebSocketGateway()
 @UseFilters(WsExceptionFilter)
-@UseGuards(AppThrottlerGuard)
 @UseInterceptors(WsLoggingInterceptor)
 export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket> {
   constructor(
@@ -63,6 +66,11 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   @SubscribeMessage(ClientEvent.SendMessage)
   async sendMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: SendMessageDto): Promise<AckResponse<{ message: ChatMessage }>> {
     return { ok: true, ...(await this.sessions.send(socket, dto)) };
+  }
+
+  @SubscribeMessage(ClientEvent.AiCancel)
+  async cancelAi(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: AiCancelDto): Promise<AckResponse<{ messageId: string }>> {
+    return { ok: true, ...(await this.sessions.cancelAi(socket, dto.messageId)) };
   }
 
   @RateLimit('typing')

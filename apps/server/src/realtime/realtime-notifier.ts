@@ -24,6 +24,11 @@ export class RealtimeNotifier implements OnModuleInit, OnModuleDestroy {
     this.subscriptions.add(
       this.events.on('room.member_removed').subscribe(({ roomId, userId }) => void this.sessions.evict(userId, roomId)),
     );
+    this.subscriptions.add(this.events.on('ai.delta').subscribe((delta) => this.delivery.streamDelta(delta)));
+    this.subscriptions.add(this.events.on('ai.ended').subscribe(({ message }) => this.delivery.streamEnded(message)));
+    this.subscriptions.add(
+      this.events.on('ai.failed').subscribe(({ userId, originSocketId, error }) => this.sessions.tellUser(userId, originSocketId, error)),
+    );
   }
 
   onModuleDestroy(): void {

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ErrorCode, JoinedRoomPayload, LeftRoomPayload, ChatMessage, PresenceUser, RoomUserPayload } from '@chat/contract';
+import { ErrorCode, ErrorPayload, JoinedRoomPayload, LeftRoomPayload, ChatMessage, PresenceUser, RoomUserPayload } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
+import { AssistantService } from '../llm/assistant.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { SendMessageDto } from '../messages/messages.dto.js';
 import { PresenceStore } from '../presence/presence.store.js';
@@ -28,6 +29,7 @@ const presenceOf = (socket: ChatSocket): PresenceUser => ({
 const roomUser = (socket: ChatSocket, roomId: string): RoomUserPayload => ({
   userId: socket.data.userId,
   username: socket.data.username,
+  displayName: socket.data.displayName,
   roomId,
 });
 
@@ -42,6 +44,8 @@ export class RealtimeSessions implements OnModuleDestroy {
   /** Rooms each local socket has joined (socket.rooms is already empty when `disconnect` fires). */
   private readonly joined = new Map<string, Set<string>>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  /** Per socket, the last send that must finish before its next one starts (see `inSendOrder`). */
+  private readonly sendQueues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly rooms: RoomsService,
@@ -49,14 +53,20 @@ export class RealtimeSessions implements OnModuleDestroy {
     private readonly presence: PresenceStore,
     private readonly delivery: RoomDelivery,
     private readonly typing: TypingTracker,
+    private readonly assistant: AssistantService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.typing.expired$.subscribe((payload) => this.server?.to(payload.roomId).emit('user_stop_typing', payload));
+    // Like user_typing, the stop goes to the others only: the typist's own tabs never heard the start.
+    this.typing.expired$.subscribe((payload) =>
+      this.server?.to(payload.roomId).except(userRoom(payload.userId)).emit('user_stop_typing', payload),
+    );
   }
 
   attach(server: ChatServer): void {
     this.server = server;
     this.delivery.attach(server);
+    // A cancel for a reply streaming on this instance, sent by another one.
+    server.on('ai_cancel', ({ messageId }) => this.assistant.cancelLocal(messageId));
   }
 
   async connect(socket: ChatSocket): Promise<void> {
@@ -111,13 +121,17 @@ export class RealtimeSessions implements OnModuleDestroy {
 
   async send(socket: ChatSocket, dto: SendMessageDto): Promise<{ message: ChatMessage }> {
     const roomEntered = this.joined.get(socket.id)?.has(dto.roomId) ?? false;
-    const message = await this.messages.send(
-      asUser(socket),
-      { roomId: dto.roomId, content: dto.content, clientMessageId: dto.clientMessageId },
-      { socketId: socket.id, roomEntered },
+    const message = await this.inSendOrder(socket.id, roomEntered, () =>
+      this.messages.send(
+        asUser(socket),
+        { roomId: dto.roomId, content: dto.content, clientMessageId: dto.clientMessageId },
+        { socketId: socket.id, roomEntered, askAi: dto.useAi === true },
+      ),
     );
     // Sending is also "stopped typing", as in every chat client.
-    if (this.typing.stop(dto.roomId, socket.data.userId)) socket.to(dto.roomId).emit('user_stop_typing', roomUser(socket, dto.roomId));
+    if (this.typing.stop(dto.roomId, socket.data.userId)) {
+      socket.to(dto.roomId).except(userRoom(socket.data.userId)).emit('user_stop_typing', roomUser(socket, dto.roomId));
+    }
     return { message };
   }
 
@@ -133,6 +147,22 @@ export class RealtimeSessions implements OnModuleDestroy {
     if (this.typing.stop(roomId, socket.data.userId)) {
       socket.to(roomId).except(userRoom(socket.data.userId)).emit('user_stop_typing', roomUser(socket, roomId));
     }
+  }
+
+  /** Stops a streaming reply, wherever it runs. */
+  async cancelAi(socket: ChatSocket, messageId: string): Promise<{ messageId: string }> {
+    const { local } = await this.assistant.cancel(asUser(socket), messageId);
+    if (!local && this.server && (await this.server.of('/').adapter.serverCount()) > 1) {
+      this.server.serverSideEmit('ai_cancel', { messageId });
+    }
+    return { messageId };
+  }
+
+  /** An error for one user: to the socket that caused it when it is here, else to all their sockets. */
+  tellUser(userId: string, originSocketId: string | undefined, error: ErrorPayload): void {
+    const origin = originSocketId ? this.server?.of('/').sockets.get(originSocketId) : undefined;
+    if (origin) origin.emit('error', error);
+    else this.server?.to(userRoom(userId)).emit('error', error);
   }
 
   /** The account was disabled or its role changed: every socket of it is told and dropped. */
@@ -164,9 +194,14 @@ export class RealtimeSessions implements OnModuleDestroy {
     this.expiryTimers.clear();
   }
 
-  /** Tells every client the server is going away, so they reconnect rather than report an error. */
+  /**
+   * Tells every client the server is going away, then closes each transport: clients see
+   * "transport close" and reconnect by themselves (a server-side disconnect would stop them).
+   */
   announceShutdown(): void {
-    this.server?.emit('server_shutdown', { reason: 'Server is restarting', reconnectAfterMs: 1000 });
+    if (!this.server) return;
+    this.server.emit('server_shutdown', { reason: 'Server is restarting', reconnectAfterMs: 1000 });
+    for (const socket of this.server.of('/').sockets.values()) socket.conn.close();
   }
 
   private async leaveRoom(socket: ChatSocket, roomId: string): Promise<void> {
@@ -177,6 +212,26 @@ export class RealtimeSessions implements OnModuleDestroy {
       if (this.typing.stop(roomId, userId)) this.server?.to(roomId).emit('user_stop_typing', roomUser(socket, roomId));
       this.server?.to(roomId).emit('user_left', roomUser(socket, roomId));
     }
+  }
+
+  /**
+   * A socket's messages take seqs in the order it sent them. A send to a room the socket has not
+   * entered checks access in the database first, and those checks can finish out of order: such a
+   * send, and every later send of that socket while it is pending, runs after the one before it.
+   */
+  private inSendOrder<T>(socketId: string, roomEntered: boolean, run: () => Promise<T>): Promise<T> {
+    const queued = this.sendQueues.get(socketId);
+    if (roomEntered && !queued) return run();
+    const result = (queued ?? Promise.resolve()).then(run);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.sendQueues.set(socketId, tail);
+    void tail.then(() => {
+      if (this.sendQueues.get(socketId) === tail) this.sendQueues.delete(socketId);
+    });
+    return result;
   }
 
   private async requireJoined(socket: ChatSocket, roomId: string): Promise<void> {

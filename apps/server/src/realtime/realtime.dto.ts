@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
-import { JoinRoomRequest, ROOM_ID_PATTERN } from '@chat/contract';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
+import { ROOM_ID_PATTERN } from '@chat/contract';
+import type { AiCancelRequest, JoinRoomRequest } from '@chat/contract';
 import { PipeTransform } from '@nestjs/common';
 import { AppException } from '../common/app-exception.js';
 import { parsePayload } from '../common/validation.js';
@@ -28,4 +29,9 @@ export class RoomRefPipe<T extends RoomRefDto> implements PipeTransform<unknown,
     if (value === undefined || value === null) throw AppException.validation(['roomId is required']);
     return parsePayload(this.dto, value);
   }
+}
+
+export class AiCancelDto implements AiCancelRequest {
+  @IsUUID('all', { message: 'messageId must be a message id' })
+  messageId: string;
 }

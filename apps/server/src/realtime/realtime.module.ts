@@ -1,5 +1,7 @@
 import { BeforeApplicationShutdown, Module } from '@nestjs/common';
+import { LlmModule } from '../llm/llm.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
+import { MessagesService } from '../messages/messages.service.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { HandshakeAuth } from './handshake-auth.js';
@@ -9,14 +11,19 @@ import { RoomDelivery } from './room-delivery.js';
 import { TypingTracker } from './typing-tracker.js';
 
 @Module({
-  imports: [RoomsModule, MessagesModule],
+  imports: [RoomsModule, MessagesModule, LlmModule],
   providers: [ChatGateway, HandshakeAuth, RealtimeSessions, RealtimeNotifier, RoomDelivery, TypingTracker],
   exports: [RealtimeSessions],
 })
 export class RealtimeModule implements BeforeApplicationShutdown {
-  constructor(private readonly sessions: RealtimeSessions) {}
+  constructor(
+    private readonly sessions: RealtimeSessions,
+    private readonly messages: MessagesService,
+  ) {}
 
-  beforeApplicationShutdown(): void {
+  /** Runs before the HTTP server and the database close: clients hear why, then writes in flight land. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.sessions.announceShutdown();
+    await this.messages.whenIdle();
   }
 }

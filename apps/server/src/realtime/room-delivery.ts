@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { ChatMessage } from '@chat/contract';
+import type { AiStreamDeltaPayload, AiStreamStartPayload, ChatMessage } from '@chat/contract';
 import { MessagesService } from '../messages/messages.service.js';
 import type { ChatServer, ChatSocket } from './socket.types.js';
 
@@ -24,6 +24,29 @@ interface RoomStream {
 }
 
 const RECENT_LIMIT = 256;
+
+/** A streaming reply's text so far and the index its next delta will carry. */
+interface StreamedSoFar {
+  text: string;
+  nextIndex: number;
+}
+
+function streamStart(message: ChatMessage, soFar: StreamedSoFar = { text: message.content, nextIndex: 0 }): AiStreamStartPayload {
+  return {
+    messageId: message.id,
+    roomId: message.roomId,
+    seq: message.seq,
+    replyTo: message.metadata?.replyTo ?? null,
+    content: soFar.text,
+    nextIndex: soFar.nextIndex,
+  };
+}
+
+/** A stored message as the catch-up sends it: still-streaming replies as their start, with the text streamed so far. */
+function emitStored(socket: ChatSocket, message: ChatMessage, streamed: ReadonlyMap<string, StreamedSoFar>): void {
+  if (message.status === 'streaming') socket.emit('ai_stream_start', streamStart(message, streamed.get(message.id)));
+  else socket.emit('new_message', message);
+}
 const CATCH_UP_PAGE = 500;
 const GAP_WAIT_MS = 150;
 
@@ -37,6 +60,8 @@ const GAP_WAIT_MS = 150;
 export class RoomDelivery implements OnModuleDestroy {
   private readonly logger = new Logger(RoomDelivery.name);
   private readonly streams = new Map<string, RoomStream>();
+  /** Text of replies streaming from here: the stored row stays empty until the end, so a joiner mid-reply gets it from here. */
+  private readonly streamed = new Map<string, StreamedSoFar>();
   private server?: ChatServer;
 
   constructor(private readonly messages: MessagesService) {}
@@ -48,6 +73,7 @@ export class RoomDelivery implements OnModuleDestroy {
   onModuleDestroy(): void {
     for (const stream of this.streams.values()) clearTimeout(stream.gapTimer);
     this.streams.clear();
+    this.streamed.clear();
   }
 
   deliver(delivery: Delivery): void {
@@ -83,18 +109,38 @@ export class RoomDelivery implements OnModuleDestroy {
       const target = stream.deliveredSeq;
       const buffered = this.recentAfter(stream, cursor);
       if (buffered) {
-        for (const message of buffered) socket.emit('new_message', message);
+        for (const message of buffered) emitStored(socket, message, this.streamed);
         cursor = target;
         break;
       }
       const page = await this.messages.range(roomId, cursor, target, CATCH_UP_PAGE);
       if (page.length === 0) break;
-      for (const message of page) socket.emit('new_message', message);
+      for (const message of page) emitStored(socket, message, this.streamed);
       cursor = page[page.length - 1].seq;
     }
     // No await between the last check above and this join: the live stream takes over exactly here.
     void socket.join(roomId);
     return stream.deliveredSeq;
+  }
+
+  /** Text of a streaming reply, to everyone in the room on every instance. */
+  streamDelta(payload: AiStreamDeltaPayload): void {
+    const soFar = this.streamed.get(payload.messageId);
+    this.streamed.set(payload.messageId, { text: (soFar?.text ?? '') + payload.delta, nextIndex: payload.index + 1 });
+    this.server?.to(payload.roomId).emit('ai_stream_delta', payload);
+  }
+
+  /**
+   * A reply reached its final state: `ai_stream_end` for clients that follow streams, and
+   * `new_message` so a seed client shows the answer too (the asker included).
+   */
+  streamEnded(message: ChatMessage): void {
+    this.streamed.delete(message.id);
+    const stream = this.streams.get(message.roomId);
+    const index = stream?.recent.findIndex((m) => m.id === message.id) ?? -1;
+    if (stream && index >= 0) stream.recent[index] = message;
+    this.server?.to(message.roomId).emit('ai_stream_end', { message });
+    this.server?.to(message.roomId).emit('new_message', message);
   }
 
   /** Forget a room once no socket on this instance is in it. */
@@ -121,7 +167,12 @@ export class RoomDelivery implements OnModuleDestroy {
       (lastSeq) => {
         stream.deliveredSeq = lastSeq;
         stream.isReady = true;
-        for (const seq of stream.pending.keys()) if (seq <= lastSeq) stream.pending.delete(seq);
+        for (const [seq, delivery] of stream.pending) {
+          if (seq > lastSeq) continue;
+          // Stored before the stream's starting point, so not live for the room, but its sender still awaits message_sent.
+          stream.pending.delete(seq);
+          this.sendToOrigin(delivery);
+        }
         this.drain(stream);
       },
       (error: unknown) => {
@@ -135,7 +186,12 @@ export class RoomDelivery implements OnModuleDestroy {
   }
 
   private accept(stream: RoomStream, delivery: Delivery): void {
-    if (delivery.message.seq <= stream.deliveredSeq) return;
+    if (delivery.message.seq <= stream.deliveredSeq) {
+      // Already behind the stream (read from the database as its starting point, or a gap fill): not live for
+      // the room, but its sender still awaits message_sent.
+      this.sendToOrigin(delivery);
+      return;
+    }
     stream.pending.set(delivery.message.seq, delivery);
     this.drain(stream);
   }
@@ -154,6 +210,11 @@ export class RoomDelivery implements OnModuleDestroy {
     stream.recent.push(message);
     if (stream.recent.length > RECENT_LIMIT) stream.recent.splice(0, stream.recent.length - RECENT_LIMIT);
     const room = this.server!.local.to(stream.roomId);
+    if (message.status === 'streaming') {
+      // An assistant reply taking its place in the room's order; its text follows as deltas.
+      room.emit('ai_stream_start', streamStart(message));
+      return;
+    }
     (originSocketId ? room.except(originSocketId) : room).emit('new_message', message);
     this.sendToOrigin(delivery);
   }

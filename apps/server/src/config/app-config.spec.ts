@@ -1,0 +1,154 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError, loadConfig, parseDurationSeconds } from './app-config.js';
+
+const SECRET = 'a-jwt-secret-that-is-at-least-32-characters';
+const tempDir = () => mkdtempSync(join(tmpdir(), 'chat-config-'));
+
+describe(loadConfig.name, () => {
+  it('should apply the documented defaults', () => {
+    // A given secret, so nothing is written to the default data directory.
+    const config = loadConfig({ JWT_SECRET: SECRET });
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: null,
+      dataDir: resolve('./.data'),
+      jwtSecret: SECRET,
+      jwtExpiresInSeconds: 12 * 3600,
+      corsOrigins: true,
+      adminUsername: 'admin',
+      adminPassword: null,
+      rateLimitMessagesPerMinute: 30,
+      rateLimitTypingPerMinute: 120,
+      rateLimitRestPerMinute: 600,
+      rateLimitLoginPerMinute: 10,
+      messageMaxLength: 4000,
+      socketMaxFrameBytes: 1_000_000,
+      typingTtlMs: 6000,
+      logLevel: 'info',
+      webRoot: resolve('dist/apps/web/browser'),
+    });
+  });
+
+  it('should read every value it is given', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: ' 8080 ',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgresql://chat:pw@db:5432/chat',
+      DATA_DIR: '/var/lib/chat',
+      JWT_SECRET: SECRET,
+      JWT_EXPIRES_IN: '15m',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      ADMIN_USERNAME: 'root.admin',
+      ADMIN_PASSWORD: 'long-enough',
+      RATE_LIMIT_MESSAGES_PER_MINUTE: '5',
+      MESSAGE_MAX_LENGTH: '10',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgresql://chat:pw@db:5432/chat',
+      dataDir: '/var/lib/chat',
+      jwtExpiresInSeconds: 900,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      adminUsername: 'root.admin',
+      adminPassword: 'long-enough',
+      rateLimitMessagesPerMinute: 5,
+      messageMaxLength: 10,
+      logLevel: 'debug',
+    });
+  });
+
+  it('should treat empty values as unset', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, PORT: '', DATABASE_URL: '  ', CORS_ORIGINS: '*', LOG_LEVEL: '' });
+    expect(config).toMatchObject({ port: 3000, databaseUrl: null, corsOrigins: true, logLevel: 'info' });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '3.5'],
+    ['PORT', '-1'],
+    ['PORT', '70000'],
+    ['RATE_LIMIT_MESSAGES_PER_MINUTE', '0'],
+    ['RATE_LIMIT_MESSAGES_PER_MINUTE', 'many'],
+    ['RATE_LIMIT_LOGIN_PER_MINUTE', '1e3'],
+    ['RATE_LIMIT_REST_PER_MINUTE', '0'],
+    ['RATE_LIMIT_TYPING_PER_MINUTE', 'x'],
+    ['MESSAGE_MAX_LENGTH', '0'],
+    ['MESSAGE_MAX_LENGTH', '100001'],
+    ['SOCKET_MAX_FRAME_BYTES', '100'],
+    ['TYPING_TTL_MS', '10'],
+    ['DATABASE_URL', 'mysql://db/chat'],
+    ['DATABASE_URL', 'not a url'],
+    ['JWT_SECRET', 'too-short'],
+    ['JWT_EXPIRES_IN', '5'],
+    ['JWT_EXPIRES_IN', '12 hours'],
+    ['JWT_EXPIRES_IN', '-1h'],
+    ['CORS_ORIGINS', 'https://ok.example,not-an-origin'],
+    ['LOG_LEVEL', 'loud'],
+    ['ADMIN_USERNAME', 'a b'],
+    ['ADMIN_USERNAME', 'ab'],
+    ['ADMIN_PASSWORD', 'short'],
+  ])('should refuse %s=%j with a ConfigError naming the variable', (variable, value) => {
+    const env = { JWT_SECRET: SECRET, DATA_DIR: tempDir(), [variable]: value };
+    let thrown: unknown;
+    try {
+      loadConfig(env);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variable).toBe(variable);
+    expect((thrown as ConfigError).message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('should require JWT_SECRET in production, and write no secret file', () => {
+    const dataDir = tempDir();
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir })).toThrow(
+      new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production'),
+    );
+    expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(false);
+  });
+
+  it('should generate a JWT secret outside production, keep it in DATA_DIR and reuse it', () => {
+    const dataDir = join(tempDir(), 'nested', 'data');
+    const first = loadConfig({ DATA_DIR: dataDir }).jwtSecret;
+    const file = join(dataDir, 'jwt-secret');
+
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(file, 'utf8')).toBe(first);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ DATA_DIR: dataDir }).jwtSecret).toBe(first);
+    expect(loadConfig({ DATA_DIR: tempDir() }).jwtSecret).not.toBe(first);
+  });
+
+  it('should prefer a given JWT_SECRET over the stored one', () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'jwt-secret'), 'stored-secret-stored-secret-stored-secret');
+    expect(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET }).jwtSecret).toBe(SECRET);
+  });
+});
+
+describe(parseDurationSeconds.name, () => {
+  it.each([
+    ['3600', 3600],
+    ['10', 10],
+    ['45s', 45],
+    ['15m', 900],
+    ['12h', 43200],
+    ['7d', 604800],
+    [' 2h ', 7200],
+  ])('should read %j as %d seconds', (raw, seconds) => {
+    expect(parseDurationSeconds('JWT_EXPIRES_IN', raw)).toBe(seconds);
+  });
+
+  it('should refuse less than 10 seconds', () => {
+    expect(() => parseDurationSeconds('JWT_EXPIRES_IN', '9s')).toThrow(ConfigError);
+  });
+});

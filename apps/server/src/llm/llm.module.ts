@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import { KnowledgeModule } from '../knowledge/knowledge.module.js';
+import { MessagesModule } from '../messages/messages.module.js';
+import { RoomsModule } from '../rooms/rooms.module.js';
+import { AssistantService } from './assistant.service.js';
+import { LlmProvider } from './llm-provider.js';
+import { OfflineProvider } from './offline-provider.js';
+import { OpenAiProvider } from './openai-provider.js';
+import { UsageController } from './usage.controller.js';
+
+@Module({
+  imports: [MessagesModule, RoomsModule, KnowledgeModule],
+  controllers: [UsageController],
+  providers: [
+    {
+      provide: LlmProvider,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): LlmProvider => (config.llm.provider === 'openai' ? new OpenAiProvider(config.llm) : new OfflineProvider()),
+    },
+    AssistantService,
+  ],
+  exports: [AssistantService],
+})
+export class LlmModule {}
