@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './models.js';
 export * from './events.js';
+export * from './knowledge.js';

@@ -1,3 +1,5 @@
+import type { Citation } from './knowledge.js';
+
 export type UserRole = 'admin' | 'staff';
 export type RoomVisibility = 'public' | 'private';
 export type RoomMemberRole = 'owner' | 'member';
@@ -98,8 +100,19 @@ export interface AiMessageMetadata {
   model?: string;
   promptTokens?: number;
   completionTokens?: number;
+  /** True when the upstream sent no usage and the tokens were counted here. */
+  tokensEstimated?: boolean;
+  /** The question this answers. */
   replyTo?: string;
-  citations?: unknown[];
+  /** Who asked. */
+  requestedBy?: string;
+  /** Milliseconds from the request to the first token, and to the end. */
+  firstTokenMs?: number;
+  durationMs?: number;
+  /** Why the reply ended early, when status is `error` or `cancelled`. */
+  errorCode?: string;
+  /** The knowledge-base passages the answer cites as [n]. */
+  citations?: Citation[];
 }
 
 /** A stored message as every client sees it: the seed's shape plus ordering and status. */
@@ -129,6 +142,26 @@ export interface PostMessageRequest {
 export interface MessagesPage {
   messages: ChatMessage[];
   hasMore: boolean;
+}
+
+export type UsageGroupBy = 'user' | 'room' | 'day';
+
+export interface UsageRow {
+  /** User id, room id or day (YYYY-MM-DD). */
+  key: string;
+  /** Username or room name when there is one. */
+  label: string | null;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface UsageReport {
+  from: string;
+  to: string;
+  groupBy: UsageGroupBy;
+  rows: UsageRow[];
+  totals: Omit<UsageRow, 'key' | 'label'>;
 }
 
 export interface AdminStats {

@@ -11,6 +11,8 @@ import type { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthModule } from '../health/health.module.js';
+import { KnowledgeModule } from '../knowledge/knowledge.module.js';
+import { LlmModule } from '../llm/llm.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
@@ -38,6 +40,8 @@ export class AppModule {
         UsersModule,
         RoomsModule,
         MessagesModule,
+        KnowledgeModule,
+        LlmModule,
         RealtimeModule,
         HealthModule,
         AdminModule,

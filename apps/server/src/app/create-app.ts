@@ -2,6 +2,7 @@ import { ConsoleLogger, LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
+const KNOWLEDGE_UPLOAD_PATH = '/api/knowledge/documents';
 const NOT_THE_CONSOLE = /^\/(api|socket\.io|health)(\/|$)/;
 
 export function createLogger(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): ConsoleLogger {
@@ -30,6 +32,10 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bufferLogs: false,
     bodyParser: true,
   });
+  // Knowledge uploads may be far larger than any other JSON body. This parser runs first for that
+  // route (the general one then skips the parsed body); past its limit Nest answers a coded 413.
+  // JSON escaping can double a text's size, so the exact KNOWLEDGE_MAX_UPLOAD_BYTES check is the service's.
+  app.use(KNOWLEDGE_UPLOAD_PATH, json({ limit: config.knowledge.maxUploadBytes * 2 + 64 * 1024 }));
   app.useBodyParser('json', { limit: '1mb' });
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready'] });
