@@ -110,10 +110,12 @@ export default tseslint.config(
   // Node-side code (server, e2e harness, tooling) knows Node globals; the console knows the browser's.
   {
     files: ['apps/server/**', 'libs/**', 'apps/web-e2e/**', 'scripts/**', '*.{ts,mjs,js,cjs}'],
+    // The console's libraries run in the browser (their vitest configs, *.mts, run in Node).
+    ignores: ['libs/web/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
   },
   {
-    files: ['apps/web/src/**'],
+    files: ['apps/web/src/**', 'libs/web/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
   // E2E specs run in Node but hand functions to the page (page.evaluate, waitForFunction).
@@ -128,7 +130,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.jest } },
   },
   {
-    files: ['apps/web/src/**/*.spec.ts'],
+    files: ['apps/web/src/**/*.spec.ts', 'libs/web/**/*.spec.ts'],
     languageOptions: { globals: { ...globals.vitest } },
   },
 

@@ -1,0 +1,94 @@
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { FormsModule } from '@angular/forms';
+import { ActivatedRoute, Router } from '@angular/router';
+import { describeApiError, SessionStore, toApiError } from '@chat/web-data-access';
+
+/** Sign-in. After it, the user goes back to where they were sent from (a shared room link, say). */
+@Component({
+  selector: 'chat-login-page',
+  imports: [FormsModule],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <section class="card" aria-labelledby="login-title">
+      <h2 id="login-title">Sign in</h2>
+      @if (session.notice(); as notice) {
+        <p class="notice" role="alert" data-testid="login-notice">{{ notice }}</p>
+      }
+      <form (ngSubmit)="submit()" data-testid="login-form" novalidate>
+        <label for="login-username">Username</label>
+        <input
+          id="login-username"
+          name="username"
+          data-testid="login-username"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck="false"
+          required
+          [(ngModel)]="username"
+        />
+        <label for="login-password">Password</label>
+        <input
+          id="login-password"
+          name="password"
+          type="password"
+          data-testid="login-password"
+          autocomplete="current-password"
+          required
+          [(ngModel)]="password"
+        />
+        @if (error(); as message) {
+          <p class="error" role="alert" data-testid="login-error">{{ message }}</p>
+        }
+        <button type="submit" class="primary" data-testid="login-submit" [disabled]="busy()">{{ busy() ? 'Signing in…' : 'Sign in' }}</button>
+      </form>
+    </section>
+  `,
+  styles: `
+    :host { display: grid; place-items: start center; padding: 2rem 1rem; }
+    .card { width: min(100%, 24rem); background: var(--c-surface); border: 1px solid var(--c-border); border-radius: 14px; padding: 1.5rem; box-sizing: border-box; }
+    h2 { margin: 0 0 1rem; font-size: 1.3rem; }
+    form { display: grid; gap: 0.4rem; }
+    label { font-weight: 600; font-size: 0.9rem; margin-top: 0.4rem; }
+    input { font: inherit; padding: 0.55rem 0.7rem; border-radius: 8px; border: 1px solid var(--c-border-strong); background: var(--c-input-bg); color: var(--c-text); }
+    .primary { margin-top: 1rem; }
+    .notice { background: var(--c-warning-bg); color: var(--c-text); border: 1px solid var(--c-warning); border-radius: 8px; padding: 0.6rem 0.75rem; margin: 0 0 0.75rem; }
+    .error { color: var(--c-danger); margin: 0.5rem 0 0; }
+  `,
+})
+export class LoginPageComponent {
+  protected readonly session = inject(SessionStore);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+
+  protected username = '';
+  protected password = '';
+  protected readonly busy = signal(false);
+  protected readonly error = signal<string | null>(null);
+
+  protected submit(): void {
+    if (this.busy()) return;
+    if (!this.username.trim() || !this.password) {
+      this.error.set('Enter your username and password.');
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    this.session.login(this.username.trim(), this.password).subscribe({
+      next: () => {
+        this.busy.set(false);
+        void this.router.navigateByUrl(this.safeReturnUrl());
+      },
+      error: (error: unknown) => {
+        this.busy.set(false);
+        const e = toApiError(error);
+        this.error.set(e.status === 401 ? 'Wrong username or password.' : describeApiError(error));
+      },
+    });
+  }
+
+  /** Only paths inside the console: never an absolute URL handed in through the query string. */
+  private safeReturnUrl(): string {
+    const url = this.route.snapshot.queryParamMap.get('returnUrl');
+    return url && url.startsWith('/') && !url.startsWith('//') && !url.startsWith('/login') ? url : '/rooms';
+  }
+}

@@ -1,0 +1,82 @@
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { Router, RouterLink, RouterLinkActive } from '@angular/router';
+import type { RoomView } from '@chat/contract';
+import { RoomsStore } from '@chat/web-data-access';
+import { CreateRoomFormComponent } from '../create-room/create-room-form.component';
+
+@Component({
+  selector: 'chat-room-list',
+  imports: [RouterLink, RouterLinkActive, CreateRoomFormComponent],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <nav class="rooms" aria-labelledby="rooms-title">
+      <div class="head">
+        <h2 id="rooms-title">Rooms</h2>
+        <button type="button" class="small" data-testid="new-room-button" [attr.aria-expanded]="creating()" (click)="creating.set(!creating())">
+          {{ creating() ? 'Close' : '+ New room' }}
+        </button>
+      </div>
+      @if (creating()) {
+        <chat-create-room-form (created)="onCreated($event)" (cancelled)="creating.set(false)" />
+      }
+      @if (items(); as list) {
+        <ul data-testid="room-list">
+          @for (item of list; track item.room.id) {
+            <li>
+              <a
+                class="room"
+                data-testid="room-item"
+                [attr.data-room-id]="item.room.id"
+                [routerLink]="['/rooms', item.room.id]"
+                routerLinkActive="active"
+                ariaCurrentWhenActive="page"
+              >
+                <span class="name">
+                  <span class="sigil" aria-hidden="true">{{ item.room.visibility === 'private' ? '🔒' : '#' }}</span>
+                  {{ item.room.name }}
+                  @if (item.room.visibility === 'private') {
+                    <span class="visually-hidden">(private)</span>
+                  }
+                </span>
+                @if (item.unread > 0) {
+                  <span class="unread" data-testid="room-unread">{{ item.unread > 99 ? '99+' : item.unread }}<span class="visually-hidden"> unread</span></span>
+                }
+              </a>
+            </li>
+          } @empty {
+            <li class="none">No rooms yet. Create the first one.</li>
+          }
+        </ul>
+      } @else {
+        <p class="none">Loading rooms…</p>
+      }
+    </nav>
+  `,
+  styles: `
+    :host { display: block; }
+    .rooms { display: flex; flex-direction: column; gap: 0.5rem; padding: 0.75rem; }
+    .head { display: flex; align-items: center; justify-content: space-between; gap: 0.5rem; }
+    h2 { font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.06em; color: var(--c-text-muted); margin: 0; }
+    ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 2px; }
+    .room { display: flex; align-items: center; justify-content: space-between; gap: 0.5rem; padding: 0.5rem 0.6rem; border-radius: 8px; color: var(--c-text); text-decoration: none; min-height: 2.25rem; box-sizing: border-box; }
+    .room:hover { background: var(--c-hover); }
+    .room.active { background: var(--c-selected); font-weight: 600; }
+    .name { min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .sigil { color: var(--c-text-muted); display: inline-block; width: 1.1rem; }
+    .unread { flex: none; min-width: 1.25rem; padding: 0 0.4rem; border-radius: 999px; background: var(--c-accent); color: var(--c-on-accent); font-size: 0.75rem; font-weight: 700; text-align: center; line-height: 1.25rem; }
+    .none { color: var(--c-text-muted); font-size: 0.85rem; padding: 0.25rem 0.6rem; }
+  `,
+})
+export class RoomListComponent {
+  private readonly store = inject(RoomsStore);
+  private readonly router = inject(Router);
+
+  protected readonly items = toSignal(this.store.items$);
+  protected readonly creating = signal(false);
+
+  protected onCreated(room: RoomView): void {
+    this.creating.set(false);
+    void this.router.navigate(['/rooms', room.id]);
+  }
+}

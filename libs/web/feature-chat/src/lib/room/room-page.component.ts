@@ -1,0 +1,96 @@
+import { ChangeDetectionStrategy, Component, computed, DOCUMENT, effect, inject, input, signal, untracked } from '@angular/core';
+import { toObservable, toSignal } from '@angular/core/rxjs-interop';
+import { RouterLink } from '@angular/router';
+import { ErrorCode } from '@chat/contract';
+import { CHAT_CONFIG, ChatRealtimeService, RoomMembersStore, RoomsStore, SessionStore } from '@chat/web-data-access';
+import { ComposerComponent, ComposerSubmit, MessageListComponent, TypingIndicatorComponent } from '@chat/web-ui';
+import { switchMap } from 'rxjs';
+import { MembersPanelComponent } from '../members/members-panel.component';
+
+/** One room at /rooms/:roomId: its messages, who is typing, the composer and the members. */
+@Component({
+  selector: 'chat-room-page',
+  imports: [RouterLink, MessageListComponent, TypingIndicatorComponent, ComposerComponent, MembersPanelComponent],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './room-page.component.html',
+  styleUrl: './room-page.component.css',
+})
+export class RoomPageComponent {
+  private readonly realtime = inject(ChatRealtimeService);
+  private readonly rooms = inject(RoomsStore);
+  private readonly session = inject(SessionStore);
+  protected readonly maxLength = inject(CHAT_CONFIG).messageMaxLength;
+
+  /** From the route (component input binding). */
+  readonly roomId = input.required<string>();
+
+  private readonly roomId$ = toObservable(this.roomId);
+  protected readonly state = toSignal(this.roomId$.pipe(switchMap((id) => this.realtime.room$(id))));
+  protected readonly timeline = toSignal(this.roomId$.pipe(switchMap((id) => this.realtime.timeline$(id))), { initialValue: [] });
+  private readonly roomList = toSignal(this.rooms.rooms$, { initialValue: [] });
+  private readonly membersStore = inject(RoomMembersStore);
+  private readonly members = toSignal(this.roomId$.pipe(switchMap((id) => this.membersStore.members$(id))));
+
+  protected readonly room = computed(() => this.roomList().find((r) => r.id === this.roomId()) ?? null);
+  protected readonly title = computed(() => this.room()?.name ?? this.roomId());
+  protected readonly me = computed(() => {
+    const user = this.session.user();
+    return user ? { id: user.id, username: user.username, displayName: user.displayName } : null;
+  });
+  protected readonly canStopAny = computed(() => this.session.isAdmin() || this.room()?.myRole === 'owner');
+  protected readonly typingNames = computed(() => {
+    const state = this.state();
+    if (!state) return [];
+    // user_typing carries only the username: the member list has the display name.
+    const names = new Map([...state.online, ...(this.members()?.members ?? [])].map((u) => [u.userId, u.displayName]));
+    return state.typing.map((u) => names.get(u.userId) ?? u.username);
+  });
+  protected readonly error = computed(() => {
+    const e = this.state()?.error;
+    if (!e) return null;
+    if (e.code === ErrorCode.ROOM_NOT_FOUND || e.code === ErrorCode.NOT_FOUND) return 'This room does not exist (or no longer does).';
+    if (e.code === ErrorCode.FORBIDDEN) return e.message || 'This room is private: ask its owner to invite you.';
+    return e.message;
+  });
+  /** Beside the conversation on wide screens from the start; over it, on demand, on narrow ones. */
+  protected readonly showMembers = signal(inject(DOCUMENT).defaultView?.matchMedia?.('(min-width: 1100px)').matches ?? false);
+
+  constructor() {
+    effect(() => {
+      const roomId = this.roomId();
+      untracked(() => this.realtime.open(roomId));
+    });
+  }
+
+  protected onSend(message: ComposerSubmit): void {
+    this.realtime.send(this.roomId(), message.content, { useAi: message.useAi });
+  }
+
+  protected onTyping(active: boolean): void {
+    this.realtime.typing(this.roomId(), active);
+  }
+
+  protected onRead(seq: number): void {
+    this.rooms.markRead(this.roomId(), seq);
+  }
+
+  protected loadOlder(): void {
+    this.realtime.loadOlder(this.roomId());
+  }
+
+  protected retry(clientMessageId: string): void {
+    this.realtime.retry(this.roomId(), clientMessageId);
+  }
+
+  protected discard(clientMessageId: string): void {
+    this.realtime.discard(this.roomId(), clientMessageId);
+  }
+
+  protected stop(messageId: string): void {
+    this.realtime.cancelAi(messageId);
+  }
+
+  protected retryOpen(): void {
+    this.realtime.open(this.roomId());
+  }
+}

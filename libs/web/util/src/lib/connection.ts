@@ -1,0 +1,2 @@
+/** What the connection indicator shows. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';

@@ -1,0 +1,93 @@
+import type { ChatMessage } from '@chat/contract';
+import { citationsOf } from './citations';
+import { groupMessages } from './message-groups';
+import { codePointLength, initials } from './text';
+import { mergeMessages, OutgoingMessage, toTimeline } from './timeline';
+import { typingText } from './typing-text';
+
+const ME = { id: 'u-me', username: 'me', displayName: 'Me' };
+const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+
+function msg(seq: number, author: 'me' | 'alice' | 'ai', minutes = seq): ChatMessage {
+  const base = { id: `m${seq}`, roomId: 'r', seq, content: `m${seq}`, timestamp: new Date(T0 + minutes * 60_000).toISOString(), status: 'complete' as const };
+  if (author === 'ai') return { ...base, userId: null, username: 'assistant', displayName: 'AI Assistant', isAi: true };
+  if (author === 'me') return { ...base, userId: 'u-me', username: 'me', displayName: 'Me', isAi: false };
+  return { ...base, userId: 'u-alice', username: 'alice', displayName: 'Alice', isAi: false };
+}
+
+describe('typingText', () => {
+  it('should name one typist and count several', () => {
+    expect(typingText([])).toBe('');
+    expect(typingText(['Alice'])).toBe('Alice is typing…');
+    expect(typingText(['Alice', 'Bob'])).toBe('2 people are typing…');
+    expect(typingText(['Alice', 'Bob', 'Carol'])).toBe('3 people are typing…');
+  });
+});
+
+describe('groupMessages', () => {
+  it('should group consecutive messages by author, keep every AI reply apart, and mark own/other/ai', () => {
+    const entries = toTimeline([msg(1, 'alice'), msg(2, 'alice'), msg(3, 'me'), msg(4, 'ai'), msg(5, 'ai'), msg(6, 'alice')], []);
+    const groups = groupMessages(entries, ME);
+    expect(groups.map((g) => [g.kind, g.displayName, g.entries.length])).toEqual([
+      ['other', 'Alice', 2],
+      ['own', 'Me', 1],
+      ['ai', 'AI Assistant', 1],
+      ['ai', 'AI Assistant', 1],
+      ['other', 'Alice', 1],
+    ]);
+  });
+
+  it('should start a new group after a pause of more than five minutes', () => {
+    const groups = groupMessages(toTimeline([msg(1, 'alice', 0), msg(2, 'alice', 4), msg(3, 'alice', 10)], []), ME);
+    expect(groups.map((g) => g.entries.length)).toEqual([2, 1]);
+  });
+
+  it('should put unconfirmed sends in the own group', () => {
+    const pending: OutgoingMessage = { clientMessageId: 'c1', roomId: 'r', content: 'pending', useAi: false, status: 'queued', createdAt: new Date(T0 + 3 * 60_000).toISOString() };
+    const groups = groupMessages(toTimeline([msg(2, 'me')], [pending]), ME);
+    expect(groups).toHaveLength(1);
+    expect(groups[0].entries.map((e) => e.key)).toEqual(['m2', 'out:c1']);
+  });
+});
+
+describe('mergeMessages', () => {
+  it('should keep one copy per id, ordered by seq, and return the same array when nothing changed', () => {
+    const merged = mergeMessages([msg(3, 'alice'), msg(5, 'alice')], [msg(4, 'me'), msg(3, 'alice'), msg(1, 'me')]);
+    expect(merged.map((m) => m.seq)).toEqual([1, 3, 4, 5]);
+    expect(mergeMessages(merged, [])).toBe(merged);
+  });
+
+  it('should let a final reply replace its streaming copy but not the reverse', () => {
+    const streaming = { ...msg(2, 'ai'), status: 'streaming' as const, content: 'par' };
+    const final = { ...msg(2, 'ai'), content: 'partial and whole' };
+    expect(mergeMessages([streaming], [final])).toEqual([final]);
+    expect(mergeMessages([final], [streaming])).toEqual([final]);
+  });
+});
+
+describe('text helpers', () => {
+  it('should count code points as the server does', () => {
+    expect(codePointLength('abc')).toBe(3);
+    expect(codePointLength('👍🏽x')).toBe(3);
+  });
+
+  it('should make initials', () => {
+    expect(initials('Ada Lovelace')).toBe('AL');
+    expect(initials('admin')).toBe('AD');
+  });
+});
+
+describe('citationsOf', () => {
+  it('should keep well-formed citations and drop the rest', () => {
+    const citations = citationsOf({
+      metadata: {
+        citations: [{ n: 1, documentId: 'd1', title: 'Handbook', chunkId: 'c9', snippet: 'Leave policy' }, { nope: true }, 'x', { documentId: 'd2', chunkId: 7 }],
+      },
+    });
+    expect(citations).toEqual([
+      { n: 1, documentId: 'd1', title: 'Handbook', chunkId: 'c9', snippet: 'Leave policy' },
+      { n: 2, documentId: 'd2', title: 'Untitled document', chunkId: '7', snippet: '' },
+    ]);
+    expect(citationsOf({})).toEqual([]);
+  });
+});
