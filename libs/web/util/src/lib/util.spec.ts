@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@chat/contract';
+import type { ChatMessage, Citation } from '@chat/contract';
 import { citationsOf } from './citations';
 import { groupMessages } from './message-groups';
 import { codePointLength, initials } from './text';
@@ -81,7 +81,8 @@ describe('citationsOf', () => {
   it('should keep well-formed citations and drop the rest', () => {
     const citations = citationsOf({
       metadata: {
-        citations: [{ n: 1, documentId: 'd1', title: 'Handbook', chunkId: 'c9', snippet: 'Leave policy' }, { nope: true }, 'x', { documentId: 'd2', chunkId: 7 }],
+        // Stored metadata is JSON from the database: typed as Citation[], checked anyway.
+        citations: [{ n: 1, documentId: 'd1', title: 'Handbook', chunkId: 'c9', snippet: 'Leave policy' }, { nope: true }, 'x', { documentId: 'd2', chunkId: 7 }] as unknown as Citation[],
       },
     });
     expect(citations).toEqual([

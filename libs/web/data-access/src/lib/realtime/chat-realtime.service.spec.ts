@@ -247,7 +247,7 @@ describe(ChatRealtimeService.name, () => {
     socket.open();
     openAndJoin('r', 1);
     socket.serverEmit('ai_stream_start', { messageId: 'ai-1', roomId: 'r', seq: 2, replyTo: 'r-m1', content: '', nextIndex: 0 });
-    expect((await room('r')).messages[0]).toMatchObject({ id: 'ai-1', isAi: true, status: 'streaming', content: '', nextIndex: 0 });
+    expect((await room('r')).messages[0]).toMatchObject({ id: 'ai-1', isAi: true, status: 'streaming', content: '' });
 
     socket.serverEmit('ai_stream_delta', { messageId: 'ai-1', roomId: 'r', index: 0, delta: 'Hel' });
     socket.serverEmit('ai_stream_delta', { messageId: 'ai-1', roomId: 'r', index: 2, delta: ' world' });
@@ -265,6 +265,17 @@ describe(ChatRealtimeService.name, () => {
     const state = await room('r');
     expect(state.messages).toEqual([final]);
     expect(state.streams).toEqual({});
+  });
+
+  it('should name who asked on a streaming reply, so the asker gets its Stop button before the reply ends', async () => {
+    socket.open();
+    openAndJoin('r', 0);
+    socket.serverEmit('message_sent', message('r', 1, { userId: ME.id, username: ME.username, displayName: ME.displayName, content: '@ai hi' }));
+    socket.serverEmit('ai_stream_start', { messageId: 'ai-5', roomId: 'r', seq: 2, replyTo: 'r-m1', content: '', nextIndex: 0 });
+    socket.serverEmit('ai_stream_start', { messageId: 'ai-6', roomId: 'r', seq: 3, replyTo: 'unknown', content: '', nextIndex: 0 });
+    const [, reply, other] = (await room('r')).messages;
+    expect(reply.metadata).toEqual({ replyTo: 'r-m1', requestedBy: ME.id });
+    expect(other.metadata).toEqual({ replyTo: 'unknown' });
   });
 
   it('should keep deltas that overtake their stream start', async () => {
@@ -287,6 +298,20 @@ describe(ChatRealtimeService.name, () => {
     expect(socket.sent('join_room')[0].payload).toEqual({ roomId: 'r', lastSeq: 6 });
   });
 
+  it('should continue a reply it joins mid-way from the text so far, without a gap', async () => {
+    socket.open();
+    service.open('r');
+    answerHistory('r', { messages: [message('r', 1)], hasMore: false });
+    const [join] = socket.sent('join_room');
+    // The catch-up before the join's answer: the reply so far, and the index of the next delta.
+    socket.serverEmit('ai_stream_start', { messageId: 'ai-4', roomId: 'r', seq: 2, replyTo: 'r-m1', content: 'Half way', nextIndex: 5 });
+    join.ack?.({ ok: true, ...joined('r', 2) });
+    socket.serverEmit('ai_stream_delta', { messageId: 'ai-4', roomId: 'r', index: 5, delta: ' there' });
+    socket.serverEmit('ai_stream_delta', { messageId: 'ai-4', roomId: 'r', index: 6, delta: '.' });
+    const reply = (await room('r')).messages.find((m) => m.id === 'ai-4');
+    expect(reply).toMatchObject({ status: 'streaming', content: 'Half way there.' });
+  });
+
   it('should send ai_cancel for the Stop button', () => {
     socket.open();
     service.cancelAi('ai-9');
@@ -299,8 +324,11 @@ describe(ChatRealtimeService.name, () => {
     socket.serverEmit('user_joined', { userId: 'u-alice', username: 'alice', displayName: 'Alice', roomId: 'r' });
     socket.serverEmit('user_typing', { userId: 'u-alice', username: 'alice', displayName: 'Alice', roomId: 'r' });
     socket.serverEmit('user_typing', { userId: 'u-alice', username: 'alice', displayName: 'Alice', roomId: 'r' });
-    expect((await room('r')).typing.map((u) => u.username)).toEqual(['alice']);
-    expect((await room('r')).online.map((u) => u.userId)).toEqual([ME.id, 'u-alice']);
+    expect((await room('r')).typing.map((u) => [u.username, u.displayName])).toEqual([['alice', 'Alice']]);
+    expect((await room('r')).online).toEqual([
+      { userId: ME.id, username: ME.username, displayName: ME.displayName },
+      { userId: 'u-alice', username: 'alice', displayName: 'Alice' },
+    ]);
 
     socket.serverEmit('user_stop_typing', { userId: 'u-alice', username: 'alice', displayName: 'Alice', roomId: 'r' });
     expect((await room('r')).typing).toEqual([]);

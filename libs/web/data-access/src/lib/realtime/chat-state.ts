@@ -9,10 +9,12 @@ export interface StreamBuffer {
   base: string;
   chunks: Readonly<Record<number, string>>;
   /**
-   * The index text is contiguous from: 0 for a stream whose start arrived live; null when this tab
-   * joined (or rejoined) mid-stream and the earlier deltas are gone.
+   * The index of the first delta that follows `base`: the start's `nextIndex` (0 for a reply that
+   * has just begun; further on for one joined mid-way, whose `base` already holds the deltas before
+   * it). null only when a start without `nextIndex` (an older server) arrived mid-stream: what was
+   * missed is then marked instead of waited for.
    */
-  from: 0 | null;
+  from: number | null;
 }
 
 export interface RoomState {
@@ -85,7 +87,7 @@ function withMessages(room: RoomState, incoming: readonly ChatMessage[]): RoomSt
   return advanceSynced({ ...room, messages, outgoing, latestSeq: Math.max(room.latestSeq, newest) });
 }
 
-/** Assembles a stream's text: contiguous from where it is known to start, gaps marked. */
+/** Assembles a stream's text: contiguous from where it is known to start (waiting at a gap), or gaps marked when that is unknown. */
 export function streamText(buffer: StreamBuffer): string {
   const indexes = Object.keys(buffer.chunks)
     .map(Number)
@@ -95,8 +97,8 @@ export function streamText(buffer: StreamBuffer): string {
   for (const index of indexes) {
     if (index < expected) continue;
     if (index > expected) {
-      // Live streams wait for the missing delta; a stream joined mid-way marks what it missed.
-      if (buffer.from === 0) break;
+      // A known start waits for the missing delta; a stream joined mid-way without one marks what it missed.
+      if (buffer.from !== null) break;
       text += ' … ';
     }
     text += buffer.chunks[index];
@@ -131,10 +133,19 @@ export const reduce = {
     const existing = room.messages.find((m) => m.id === payload.messageId);
     if (existing && existing.status !== 'streaming') return room;
     const previous = room.streams[payload.messageId];
-    // Live (the room is joined) a stream starts at delta 0; during a catch-up it may be half-way.
-    const buffer: StreamBuffer = previous
-      ? { ...previous, base: payload.content || previous.base, from: room.joined ? previous.from : null }
-      : { base: payload.content, chunks: {}, from: room.joined ? 0 : null };
+    // `content` holds every delta before `nextIndex`: the text continues from there with no gap,
+    // whether the reply has just started (0) or this tab (re)joined half-way through it. Deltas kept
+    // from before that index are covered by `content`. A start without `nextIndex` (an older server)
+    // is contiguous from 0 only when it arrives live; during a catch-up it may be half-way.
+    const nextIndex = typeof payload.nextIndex === 'number' && payload.nextIndex >= 0 ? payload.nextIndex : undefined;
+    const from = nextIndex ?? (room.joined ? (previous ? previous.from : 0) : null);
+    const base = nextIndex !== undefined ? payload.content : payload.content || (previous?.base ?? '');
+    const kept = previous?.chunks ?? {};
+    const chunks = nextIndex === undefined ? kept : Object.fromEntries(Object.entries(kept).filter(([index]) => Number(index) >= nextIndex));
+    const buffer: StreamBuffer = { base, chunks, from };
+    // The start does not say who asked; the question (an earlier seq, so already here) does. The
+    // asker may stop the reply, so the Stop button needs it before the stored version arrives.
+    const askedBy = payload.replyTo ? room.messages.find((m) => m.id === payload.replyTo)?.userId : undefined;
     const placeholder: ChatMessage = existing ?? {
       id: payload.messageId,
       roomId: payload.roomId,
@@ -146,7 +157,7 @@ export const reduce = {
       timestamp: new Date().toISOString(),
       isAi: true,
       status: 'streaming',
-      metadata: payload.replyTo ? { replyTo: payload.replyTo } : {},
+      metadata: payload.replyTo ? { replyTo: payload.replyTo, ...(askedBy ? { requestedBy: askedBy } : {}) } : {},
     };
     const next = withMessages({ ...room, streams: { ...room.streams, [payload.messageId]: buffer } }, existing ? [] : [placeholder]);
     return withStreamText(next, payload.messageId);
@@ -185,7 +196,7 @@ export const reduce = {
 
   userJoined(room: RoomState, user: RoomUserPayload): RoomState {
     if (room.online.some((u) => u.userId === user.userId)) return room;
-    return { ...room, online: [...room.online, { userId: user.userId, username: user.username, displayName: user.username }] };
+    return { ...room, online: [...room.online, { userId: user.userId, username: user.username, displayName: user.displayName || user.username }] };
   },
 
   userLeft(room: RoomState, user: RoomUserPayload): RoomState {

@@ -1,7 +1,7 @@
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { RoomMemberView, RoomView } from '@chat/contract';
+import type { RoomMemberView, RoomUserPayload, RoomView } from '@chat/contract';
 import { ChatRealtimeService, emptyRoom, RoomsApi, RoomsStore, RoomState, SessionStore } from '@chat/web-data-access';
 import { BehaviorSubject, map, of } from 'rxjs';
 import { RoomPageComponent } from './room-page.component';
@@ -80,7 +80,7 @@ describe(RoomPageComponent.name, () => {
     expect(realtime.typing).toHaveBeenCalledWith('general', true);
   });
 
-  it('should name typists by their display name and mark members online from live presence', async () => {
+  it('should name typists by the display name their typing event carries and mark members online from live presence', async () => {
     const { fixture, el } = await render();
     state.next({
       ...state.value,
@@ -88,15 +88,23 @@ describe(RoomPageComponent.name, () => {
         { userId: 'u-me', username: 'me', displayName: 'Me' },
         { userId: 'u-alice', username: 'alice', displayName: 'Alice Liddell' },
       ],
-      typing: [{ userId: 'u-alice', username: 'alice', displayName: 'Alice', roomId: 'general' }],
+      // Renamed since the member list was loaded: the event's name is the current one.
+      typing: [{ userId: 'u-alice', username: 'alice', displayName: 'Alice L.', roomId: 'general' }],
     });
     await fixture.whenStable();
-    expect(el.querySelector('[data-testid=typing-indicator]')?.textContent?.trim()).toBe('Alice Liddell is typing…');
+    expect(el.querySelector('[data-testid=typing-indicator]')?.textContent?.trim()).toBe('Alice L. is typing…');
     const online = [...el.querySelectorAll('[data-testid=member-item]')].map((m) => [m.getAttribute('data-user-id'), m.getAttribute('data-online')]);
     expect(online).toEqual([
       ['u-alice', 'true'],
       ['u-me', 'true'],
     ]);
+  });
+
+  it('should name a typist whose event has no display name (an older server) from the member list', async () => {
+    const { fixture, el } = await render();
+    state.next({ ...state.value, typing: [{ userId: 'u-alice', username: 'alice', roomId: 'general' } as RoomUserPayload] });
+    await fixture.whenStable();
+    expect(el.querySelector('[data-testid=typing-indicator]')?.textContent?.trim()).toBe('Alice Liddell is typing…');
   });
 
   it('should explain a room that cannot be shown', async () => {

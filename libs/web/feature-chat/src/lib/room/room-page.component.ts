@@ -41,9 +41,10 @@ export class RoomPageComponent {
   protected readonly typingNames = computed(() => {
     const state = this.state();
     if (!state) return [];
-    // user_typing carries only the username: the member list has the display name.
+    // user_typing carries the typist's display name; a payload without one (an older server) is
+    // named from presence or the member list, and by username as the last resort.
     const names = new Map([...state.online, ...(this.members()?.members ?? [])].map((u) => [u.userId, u.displayName]));
-    return state.typing.map((u) => names.get(u.userId) ?? u.username);
+    return state.typing.map((u) => u.displayName || names.get(u.userId) || u.username);
   });
   protected readonly error = computed(() => {
     const e = this.state()?.error;
