@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -91,4 +92,11 @@ export function sampleServer(pgCpu: (() => number) | null): () => ServerSample {
       machineBusyMs: machine0 && machine1 ? machine1.busy - machine0.busy : null,
     };
   };
+}
+
+/** Share of the machine's CPU time, during a run, used by neither this process nor its database backends. */
+export function othersShare(server: ServerSample): number {
+  if (server.machineBusyMs === null) return 0;
+  const others = server.machineBusyMs - server.processCpuMs - (server.pgCpuMs ?? 0);
+  return Math.max(0, others) / (server.wallMs * availableParallelism());
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { LoginResponse, UserAdminView } from '@chat/contract';
+import type { LoginResponse, RoomView, UserAdminView } from '@chat/contract';
 import { createApp } from '../app/create-app.js';
 import { loadConfig } from '../config/app-config.js';
 
@@ -58,8 +58,11 @@ export interface FullStack {
 
 const ADMIN = { username: 'benchadmin', password: randomBytes(12).toString('base64url') };
 
-/** The real app (real Postgres, real migrations, real guards and pipes) on a free port, plus `userCount` logged-in staff users. */
-export async function startFullStack(databaseUrl: string, userCount: number): Promise<FullStack> {
+/**
+ * The real app (real Postgres, real migrations, real guards and pipes) on a free port, plus `userCount` logged-in staff users.
+ * `env` adds to or overrides the bench's configuration (the assistant benchmark points the LLM at its fake upstream).
+ */
+export async function startFullStack(databaseUrl: string, userCount: number, env: Record<string, string> = {}): Promise<FullStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-data-'));
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -76,6 +79,7 @@ export async function startFullStack(databaseUrl: string, userCount: number): Pr
     RATE_LIMIT_MESSAGES_PER_MINUTE: '100000',
     RATE_LIMIT_REST_PER_MINUTE: '1000000',
     WEB_ROOT: join(dataDir, 'no-console'),
+    ...env,
   });
   const app = await createApp(config);
   try {
@@ -97,6 +101,19 @@ export async function startFullStack(databaseUrl: string, userCount: number): Pr
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** `count` public rooms through the REST API, owned by the users in turn; each entry is a room and its owner's token. */
+export async function createRooms(full: FullStack, prefix: string, count: number): Promise<{ roomId: string; token: string }[]> {
+  const rooms: { roomId: string; token: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const { token } = full.users[i % full.users.length];
+    const id = `${prefix}-${String(i).padStart(4, '0')}`;
+    const created = await http<RoomView>(full.url, 'POST', '/api/rooms', { id, name: `Bench ${prefix} ${i}`, visibility: 'public' }, token);
+    if (created.status !== 201) throw new Error(`creating room ${id} failed: ${created.status} ${JSON.stringify(created.body)}`);
+    rooms.push({ roomId: id, token });
+  }
+  return rooms;
 }
 
 async function http<T>(baseUrl: string, method: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {

@@ -1,4 +1,5 @@
 /** What the main thread (the servers) and the load worker (the clients) tell each other. */
+import type { AiLoadResult, AiLoadSpec } from './ai-protocol.js';
 
 /** One measured run on already connected and joined sockets. */
 export interface RunSpec {
@@ -89,11 +90,12 @@ export interface LoadResult {
   runs: RunResult[];
 }
 
-export type ToWorker = { type: 'load'; id: number; spec: LoadSpec };
+export type ToWorker = { type: 'load'; id: number; spec: LoadSpec } | { type: 'ai'; id: number; spec: AiLoadSpec };
 
 export type FromWorker =
   | { type: 'mark'; id: number; run: number; edge: 'start' | 'end' }
   | { type: 'result'; id: number; result: LoadResult }
+  | { type: 'ai-result'; id: number; result: AiLoadResult }
   | { type: 'error'; id: number; message: string };
 
 export const noFaults = (): Correctness => ({ lost: 0, duplicated: 0, reordered: 0, seqGaps: 0, stray: 0, refused: 0, unacked: 0, errorEvents: 0, disconnects: 0 });

@@ -4,18 +4,15 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { aiLoad } from './ai-clients.js';
 import { noFaults, type Correctness, type FromWorker, type LoadResult, type LoadSpec, type RunResult, type ToWorker } from './load-protocol.js';
+import { connect, inBatches, join, type AckAnswer } from './sockets.js';
 import { percentiles } from './stats.js';
 
 interface Delivered {
   content: string;
   seq?: number;
-}
-
-interface AckAnswer {
-  ok: boolean;
-  error?: { code?: string; message?: string };
 }
 
 /** One phase's bookkeeping at the receivers. Message `n` of sender `s` is number `base[s] + n` of the phase. */
@@ -53,11 +50,13 @@ if (!port) throw new Error('load-worker must run as a worker thread');
 const post = (message: FromWorker) => port.postMessage(message);
 
 port.on('message', (message: ToWorker) => {
-  if (message.type !== 'load') return;
-  load(message.id, message.spec).then(
-    (result) => post({ type: 'result', id: message.id, result }),
-    (error: unknown) => post({ type: 'error', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-  );
+  const fail = (error: unknown) => post({ type: 'error', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  if (message.type === 'load') {
+    load(message.id, message.spec).then((result) => post({ type: 'result', id: message.id, result }), fail);
+  } else if (message.type === 'ai') {
+    const mark = (run: number, edge: 'start' | 'end') => post({ type: 'mark', id: message.id, run, edge });
+    aiLoad(message.spec, mark).then((result) => post({ type: 'ai-result', id: message.id, result }), fail);
+  }
 });
 
 /** Content is `phase|sender|n|sentAt|` and padding; the receiver needs nothing else. */
@@ -68,43 +67,6 @@ function parseHeader(content: string): { phase: number; sender: number; n: numbe
   const d = content.indexOf('|', c + 1);
   if (a < 0 || b < 0 || c < 0 || d < 0) return null;
   return { phase: Number(content.slice(0, a)), sender: Number(content.slice(a + 1, b)), n: Number(content.slice(b + 1, c)), sentAt: Number(content.slice(c + 1, d)) };
-}
-
-function connect(url: string, token: string | null): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...(token ? { auth: { token } } : {}) });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(new Error(`connect failed: ${error.message}`));
-    });
-  });
-}
-
-function join(socket: Socket, kind: LoadSpec['kind'], roomId: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no joined_room for ${roomId} within 15 s`)), 15_000);
-    socket.once('joined_room', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (kind === 'bare') {
-      // The seed's client sends the bare room id and has no ack.
-      socket.emit('join_room', roomId);
-    } else {
-      socket.emit('join_room', { roomId }, (answer: AckAnswer) => {
-        if (answer.ok) return;
-        clearTimeout(timer);
-        reject(new Error(`join_room refused: ${JSON.stringify(answer.error)}`));
-      });
-    }
-  });
-}
-
-async function inBatches<T, R>(items: T[], size: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)))));
-  return out;
 }
 
 function onDelivery(ctx: Context, receiver: number, message: Delivered): void {

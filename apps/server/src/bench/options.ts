@@ -24,6 +24,21 @@ export interface BenchOptions {
   /** Upper bound on the naive one-INSERT-at-a-time baseline, so a slow disk cannot blow the time budget. */
   naiveMaxSeconds: number;
   pgAdminUrl: string;
+  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `all`: both. */
+  only: 'all' | 'chat' | 'ai';
+  /** Assistant replies streaming at once in the concurrent runs (the other runs have one). */
+  aiStreams: number;
+  /** Tokens per reply from the fake upstream, and the pause before each after the first. */
+  aiTokens: number;
+  aiTokenMs: number;
+  /** The fake upstream's pause before the first token. */
+  aiFirstTokenMs: number;
+  /** Replies one after another in the single-stream runs. */
+  aiRepeats: number;
+  /** Rounds of `aiStreams` replies in the concurrent runs. */
+  aiRounds: number;
+  /** The askers' users: the concurrent streams' rooms are spread over them (every user costs two scrypt hashes to set up). */
+  aiUsers: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -35,6 +50,12 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const value = Number(raw);
   if (value < min || value > max) throw new Error(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function only(env: Env): BenchOptions['only'] {
+  const raw = env['BENCH_ONLY']?.trim().toLowerCase() || 'all';
+  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai') throw new Error(`BENCH_ONLY must be chat, ai or all, got "${raw}"`);
+  return raw;
 }
 
 export function readOptions(env: Env = process.env): BenchOptions {
@@ -53,6 +74,14 @@ export function readOptions(env: Env = process.env): BenchOptions {
     drainTimeoutMs: int(env, 'BENCH_DRAIN_TIMEOUT_MS', 5000, 100, 600_000),
     naiveMaxSeconds: int(env, 'BENCH_NAIVE_MAX_SECONDS', 15, 1, 3600),
     pgAdminUrl: env['BENCH_PG_ADMIN_URL']?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres',
+    only: only(env),
+    aiStreams: int(env, 'BENCH_AI_STREAMS', 100, 1, 1000),
+    aiTokens: int(env, 'BENCH_AI_TOKENS', 40, 2, 10_000),
+    aiTokenMs: int(env, 'BENCH_AI_TOKEN_MS', 20, 0, 10_000),
+    aiFirstTokenMs: int(env, 'BENCH_AI_FIRST_TOKEN_MS', 50, 0, 60_000),
+    aiRepeats: int(env, 'BENCH_AI_REPEATS', 8, 1, 10_000),
+    aiRounds: int(env, 'BENCH_AI_ROUNDS', 2, 1, 10_000),
+    aiUsers: int(env, 'BENCH_AI_USERS', 10, 1, 1000),
   };
   if (options.messages < options.senders) throw new Error('BENCH_MESSAGES must be at least BENCH_SENDERS');
   if (options.persistMessages < options.persistSenders) throw new Error('BENCH_PERSIST_MESSAGES must be at least BENCH_PERSIST_SENDERS');

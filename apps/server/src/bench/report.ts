@@ -1,4 +1,8 @@
-/** Number formatting and a plain-text table for the bench's output. */
+/** Number formatting, progress lines and a plain-text table for the bench's output. */
+
+export function log(line: string): void {
+  console.log(`[bench ${process.uptime().toFixed(1).padStart(5)}s] ${line}`);
+}
 
 export function num(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-';

@@ -2,91 +2,31 @@
  * `npm run bench`: the seed's bare Socket.IO server and the full stack (NestJS, auth, validation,
  * rate limits, Postgres) under the same load, in one process: servers on the main thread, clients on
  * a worker thread. Exits non-zero if any message was lost, duplicated or reordered, or if the
- * database does not hold every acknowledged message exactly once.
+ * database does not hold every acknowledged message exactly once. Then the assistant's streaming
+ * (ai-bench.ts): time to first token and gaps between tokens through the app against the same fake
+ * upstream read directly; exits non-zero if any reply lost, repeated or reordered a token.
+ * BENCH_ONLY=chat or BENCH_ONLY=ai runs one of the two.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MessageWriter } from '../messages/message-writer.js';
+import { aiFaults, measureAi, reportAi, type AiResults } from './ai-bench.js';
 import { startBareServer } from './bare-server.js';
-import { postgresCpuMeter, sampleServer, type ServerSample } from './cpu.js';
+import { othersShare, postgresCpuMeter } from './cpu.js';
 import { createBenchDatabase, startFullStack, type FullStack } from './full-stack.js';
-import type { Correctness, FromWorker, LoadResult, LoadSpec, RunResult, RunSpec, ToWorker } from './load-protocol.js';
+import { LoadDriver, loadTag, type LoadOutcome, type Measured } from './load-driver.js';
+import type { Correctness, LoadResult, LoadSpec, RunSpec } from './load-protocol.js';
 import { naiveInserts, type NaiveResult } from './naive-insert.js';
 import { readOptions, type BenchOptions } from './options.js';
-import { formatTable, ms, num, ratio } from './report.js';
+import { formatTable, log, ms, num, ratio } from './report.js';
 
 const ROOM_ID = 'general';
 
-interface Measured {
-  run: RunResult;
-  server: ServerSample;
-}
-
-interface LoadOutcome {
-  tag: string;
-  result: LoadResult;
-  measured: Measured[];
-}
-
-/** Hands loads to the client worker and samples the server thread between the worker's marks. */
-class LoadDriver {
-  private readonly worker = new Worker(new URL('./load-worker.js', import.meta.url));
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void; onMark: (run: number, edge: 'start' | 'end') => void }>();
-
-  constructor() {
-    this.worker.on('message', (message: FromWorker) => {
-      const waiter = this.pending.get(message.id);
-      if (!waiter) return;
-      if (message.type === 'mark') return waiter.onMark(message.run, message.edge);
-      this.pending.delete(message.id);
-      if (message.type === 'result') waiter.resolve(message.result);
-      else waiter.reject(new Error(`load worker: ${message.message}`));
-    });
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', (code) => this.failAll(new Error(`load worker exited with code ${code}`)));
-  }
-
-  async load(spec: LoadSpec, pgCpu: (() => number) | null): Promise<LoadOutcome> {
-    const stops: (() => ServerSample)[] = [];
-    const samples: ServerSample[] = [];
-    const id = ++this.nextId;
-    const result = await new Promise<LoadResult>((resolve, reject) => {
-      this.pending.set(id, {
-        resolve,
-        reject,
-        onMark: (run, edge) => {
-          if (edge === 'start') stops[run] = sampleServer(pgCpu);
-          else samples[run] = stops[run]();
-        },
-      });
-      this.worker.postMessage({ type: 'load', id, spec } satisfies ToWorker);
-    });
-    return { tag: spec.tag, result, measured: result.runs.map((run, i) => ({ run, server: samples[i] })) };
-  }
-
-  async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
-  }
-
-  private failAll(error: Error): void {
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
-  }
-}
-
-const loadTag = (() => {
-  const prefix = `b${randomBytes(3).toString('hex')}`;
-  let counter = 0;
-  return () => `${prefix}l${++counter}`;
-})();
+type Cleanup = { name: string; run: () => Promise<unknown> };
 
 function loadSpec(options: BenchOptions, kind: LoadSpec['kind'], url: string, receiverTokens: (string | null)[], senderTokens: (string | null)[], runs: RunSpec[]): LoadSpec {
   return {
@@ -126,10 +66,6 @@ const loadText = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-
-function log(line: string): void {
-  console.log(`[bench ${process.uptime().toFixed(1).padStart(5)}s] ${line}`);
-}
 
 const faultText = (c: Correctness) =>
   `lost ${c.lost} dup ${c.duplicated} reordered ${c.reordered} seq-gaps ${c.seqGaps} stray ${c.stray} refused ${c.refused} unacked ${c.unacked} errors ${c.errorEvents} drops ${c.disconnects}`;
@@ -241,10 +177,7 @@ function poolSize(full: FullStack): number {
   return typeof extra?.max === 'number' ? extra.max : 10;
 }
 
-async function measureAll(options: BenchOptions, cleanups: { name: string; run: () => Promise<unknown> }[]): Promise<Results> {
-  const driver = new LoadDriver();
-  cleanups.push({ name: 'load worker', run: () => driver.close() });
-
+async function measureAll(options: BenchOptions, driver: LoadDriver, cleanups: Cleanup[]): Promise<Results> {
   // 1. The seed's bare broadcast server.
   const bare = await startBareServer();
   cleanups.push({ name: 'bare server', run: () => bare.close() });
@@ -301,13 +234,6 @@ async function measureAll(options: BenchOptions, cleanups: { name: string; run: 
   const naivePool = await naiveInserts(db.url, options.persistMessages, options.naiveMaxSeconds, sample, connections);
   log(`naive baseline: ${num(naivePool.rows)} autocommit INSERTs on ${connections} connections (the app's pool size) in ${ms(naivePool.ms)} ms${naivePool.capped ? ' (capped)' : ''}`);
   return { bareRoom, barePersist, fullRoom, fullPersist, writer, rows, naive, naivePool };
-}
-
-/** Share of the machine's CPU time, during a run, used by neither this process nor its database backends. */
-function othersShare(server: ServerSample): number {
-  if (server.machineBusyMs === null) return 0;
-  const others = server.machineBusyMs - server.processCpuMs - (server.pgCpuMs ?? 0);
-  return Math.max(0, others) / (server.wallMs * availableParallelism());
 }
 
 function report(options: BenchOptions, { bareRoom, barePersist, fullRoom, fullPersist, writer, rows, naive, naivePool }: Results): void {
@@ -409,21 +335,45 @@ function report(options: BenchOptions, { bareRoom, barePersist, fullRoom, fullPe
   );
 }
 
+function chatFaults(results: Results): string[] {
+  const failures = [...faults('bare', results.bareRoom), ...faults('bare', results.barePersist), ...faults('full', results.fullRoom), ...faults('full', results.fullPersist)];
+  for (const c of results.rows.checks) {
+    if (c.rows !== c.expected || c.distinctIds !== c.rows) failures.push(`${c.name}: ${c.rows} rows (${c.distinctIds} distinct clientMessageIds) for ${c.expected} acknowledged messages`);
+  }
+  const { seq } = results.rows;
+  if (seq.min !== 1 || seq.max !== seq.rows || seq.lastSeq !== seq.max) failures.push(`room seqs not gap-free: ${seq.rows} rows, seq ${seq.min}..${seq.max}, last_seq ${seq.lastSeq}`);
+  return failures;
+}
+
 async function main(): Promise<number> {
   const options = readOptions();
+  const chat = options.only !== 'ai';
+  const ai = options.only !== 'chat';
   console.log(`Chat server benchmark: ${versions()}, ${availableParallelism()} CPUs, load average ${loadText()} at start`);
   console.log('servers on the main thread, clients on a worker thread, PostgreSQL in its own processes: all on the same CPUs');
-  console.log(
-    `room "${ROOM_ID}": ${options.receivers} receivers; fan-out ${options.senders} senders x window ${options.window}, ${num(options.messages)} msgs; ` +
-      `light 1 sender x window 1, ${num(options.lightMessages)} msgs; persist ${options.persistSenders} senders x window ${options.persistWindow}, ${num(options.persistMessages)} msgs; ` +
-      `${num(options.warmupMessages)} warm-up msgs per load; content ${options.contentLength} chars`,
-  );
+  if (chat) {
+    console.log(
+      `room "${ROOM_ID}": ${options.receivers} receivers; fan-out ${options.senders} senders x window ${options.window}, ${num(options.messages)} msgs; ` +
+        `light 1 sender x window 1, ${num(options.lightMessages)} msgs; persist ${options.persistSenders} senders x window ${options.persistWindow}, ${num(options.persistMessages)} msgs; ` +
+        `${num(options.warmupMessages)} warm-up msgs per load; content ${options.contentLength} chars`,
+    );
+  }
+  if (ai) {
+    console.log(
+      `assistant: fake upstream on its own thread, ${options.aiTokens} tokens ${options.aiTokenMs} ms apart, first after ${options.aiFirstTokenMs} ms; ` +
+        `1 stream x ${options.aiRepeats} replies, ${options.aiStreams} streams x ${options.aiRounds} rounds; direct, then the app with LLM_COALESCE_MS=0 and with its default`,
+    );
+  }
 
-  const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
+  const cleanups: Cleanup[] = [];
   const failures: string[] = [];
   let results: Results | undefined;
+  let aiResults: AiResults | undefined;
   try {
-    results = await measureAll(options, cleanups);
+    const driver = new LoadDriver();
+    cleanups.push({ name: 'load worker', run: () => driver.close() });
+    if (chat) results = await measureAll(options, driver, cleanups);
+    if (ai) aiResults = await measureAi(options, driver, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup.run().catch((error: unknown) => failures.push(`closing ${cleanup.name} failed: ${String(error)}`));
@@ -431,20 +381,23 @@ async function main(): Promise<number> {
     log(`everything closed; load average ${loadText()}`);
   }
 
-  failures.push(...faults('bare', results.bareRoom), ...faults('bare', results.barePersist), ...faults('full', results.fullRoom), ...faults('full', results.fullPersist));
-  for (const c of results.rows.checks) {
-    if (c.rows !== c.expected || c.distinctIds !== c.rows) failures.push(`${c.name}: ${c.rows} rows (${c.distinctIds} distinct clientMessageIds) for ${c.expected} acknowledged messages`);
+  if (results) {
+    failures.push(...chatFaults(results));
+    report(options, results);
   }
-  const { seq } = results.rows;
-  if (seq.min !== 1 || seq.max !== seq.rows || seq.lastSeq !== seq.max) failures.push(`room seqs not gap-free: ${seq.rows} rows, seq ${seq.min}..${seq.max}, last_seq ${seq.lastSeq}`);
-
-  report(options, results);
+  if (aiResults) {
+    failures.push(...aiFaults(aiResults));
+    reportAi(options, aiResults);
+  }
   if (failures.length > 0) {
     console.log('\nFAILED:');
     for (const failure of failures) console.log(`  - ${failure}`);
     return 1;
   }
-  console.log('\nOK: nothing lost, duplicated or reordered; every acknowledged message stored exactly once, seqs gap-free.');
+  const ok: string[] = [];
+  if (results) ok.push('nothing lost, duplicated or reordered; every acknowledged message stored exactly once, seqs gap-free');
+  if (aiResults) ok.push('every assistant reply complete, no token lost, duplicated or reordered, delta indexes contiguous');
+  console.log(`\nOK: ${ok.join('; ')}.`);
   return 0;
 }
 

@@ -49,7 +49,7 @@ export interface LlmConfig {
   requestsPerMinute: number;
   /** Knowledge-base passages in the prompt take at most this many tokens (they come before history). */
   sourceTokens: number;
-  /** Deltas are gathered over this window before they go out, so a token is never one socket frame. */
+  /** At most one delta per window (the first goes out at once), so a fast model is not one socket frame per token. */
   coalesceMs: number;
 }
 

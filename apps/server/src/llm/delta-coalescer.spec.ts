@@ -11,18 +11,39 @@ describe(DeltaCoalescer.name, () => {
   });
   afterEach(() => jest.useRealTimers());
 
-  it('should gather the pieces of one window into one delta, sent when the window closes', () => {
+  it('should send the first piece at once, so the first token is never held back', () => {
+    const coalescer = new DeltaCoalescer(30, record);
+    coalescer.push('Hel');
+    expect(emitted).toEqual([[0, 'Hel']]);
+  });
+
+  it('should gather the pieces that arrive within a window into one delta, sent when the window closes', () => {
     const coalescer = new DeltaCoalescer(30, record);
     coalescer.push('Hel');
     coalescer.push('lo');
     jest.advanceTimersByTime(29);
     coalescer.push(',');
-    expect(emitted).toEqual([]);
+    expect(emitted).toEqual([[0, 'Hel']]);
     jest.advanceTimersByTime(1);
-    expect(emitted).toEqual([[0, 'Hello,']]);
+    expect(emitted).toEqual([
+      [0, 'Hel'],
+      [1, 'lo,'],
+    ]);
   });
 
-  it('should number deltas from 0 with no gaps across windows, and send nothing for an empty window', () => {
+  it('should send at most one delta per window while pieces keep coming', () => {
+    const coalescer = new DeltaCoalescer(30, record);
+    // A token every 10 ms for 200 ms.
+    for (let t = 0; t < 200; t += 10) {
+      coalescer.push(`t${t} `);
+      jest.advanceTimersByTime(10);
+    }
+    jest.advanceTimersByTime(30);
+    expect(emitted.length).toBeLessThanOrEqual(Math.ceil(230 / 30));
+    expect(emitted.map(([, delta]) => delta).join('')).toBe(Array.from({ length: 20 }, (_, i) => `t${i * 10} `).join(''));
+  });
+
+  it('should number deltas from 0 with no gaps across windows, send nothing for an empty window, and send at once after a quiet window', () => {
     const coalescer = new DeltaCoalescer(30, record);
     coalescer.push('a');
     jest.advanceTimersByTime(30);
@@ -34,9 +55,15 @@ describe(DeltaCoalescer.name, () => {
     jest.advanceTimersByTime(30);
     expect(emitted).toEqual([
       [0, 'a'],
-      [1, 'bc'],
-      [2, 'd'],
+      [1, 'b'],
+      [2, 'c'],
+      [3, 'd'],
     ]);
+    expect(jest.getTimerCount()).toBe(1);
+    jest.advanceTimersByTime(30);
+    expect(jest.getTimerCount()).toBe(0);
+    coalescer.push('e');
+    expect(emitted.at(-1)).toEqual([4, 'e']);
   });
 
   it('should send what is buffered at once on flush, and not again when the timer would have fired', () => {
