@@ -1,8 +1,8 @@
 import { DOCUMENT, inject, InjectionToken } from '@angular/core';
 
-/** Storage that may be missing or throw (private modes, quota): a failed write is not an error for the user. */
-function memoryStorage(): Storage {
-  const data = new Map<string, string>();
+/** An in-memory Storage: the fallback where the browser's is missing or throws (private modes, quota), and the one tests use. */
+export function memoryStorage(initial: Record<string, string> = {}): Storage {
+  const data = new Map(Object.entries(initial));
   return {
     get length() {
       return data.size;

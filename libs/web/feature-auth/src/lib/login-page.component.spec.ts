@@ -2,22 +2,8 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
-import { SESSION_STORAGE, SessionStore } from '@chat/web-data-access';
+import { memoryStorage, SESSION_STORAGE, SessionStore } from '@chat/web-data-access';
 import { LoginPageComponent } from './login-page.component';
-
-function memoryStorage(): Storage {
-  const data = new Map<string, string>();
-  return {
-    get length() {
-      return data.size;
-    },
-    clear: () => data.clear(),
-    getItem: (k) => data.get(k) ?? null,
-    key: (i) => [...data.keys()][i] ?? null,
-    removeItem: (k) => void data.delete(k),
-    setItem: (k, v) => void data.set(k, v),
-  };
-}
 
 describe(LoginPageComponent.name, () => {
   let storage: Storage;

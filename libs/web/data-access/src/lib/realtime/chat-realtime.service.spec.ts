@@ -5,7 +5,7 @@ import { provideRouter, Router } from '@angular/router';
 import type { ChatMessage, ErrorPayload, JoinedRoomPayload, MessagesPage } from '@chat/contract';
 import { firstValueFrom } from 'rxjs';
 import { FakeSocket } from '../../testing/fake-socket';
-import { memoryStorage } from '../../testing/memory-storage';
+import { memoryStorage } from '../storage';
 import { authInterceptor } from '../auth/auth.interceptor';
 import { SessionStore } from '../auth/session.store';
 import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from '../config';

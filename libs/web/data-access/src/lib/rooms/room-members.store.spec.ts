@@ -4,7 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { RoomMemberView } from '@chat/contract';
 import { FakeSocket } from '../../testing/fake-socket';
-import { memoryStorage } from '../../testing/memory-storage';
+import { memoryStorage } from '../storage';
 import { ChatRealtimeService } from '../realtime/chat-realtime.service';
 import { SOCKET_FACTORY } from '../realtime/socket';
 import { SESSION_STORAGE } from '../storage';

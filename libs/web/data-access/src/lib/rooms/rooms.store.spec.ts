@@ -4,7 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import type { ChatMessage, RoomView } from '@chat/contract';
 import { FakeSocket } from '../../testing/fake-socket';
-import { memoryStorage } from '../../testing/memory-storage';
+import { memoryStorage } from '../storage';
 import { RoomsApi } from '../api/rooms.api';
 import { authInterceptor } from '../auth/auth.interceptor';
 import { SessionStore } from '../auth/session.store';
