@@ -1,8 +1,8 @@
 import { JwtService } from '@nestjs/jwt';
 import type { HttpErrorBody, LoginResponse, UserView } from '@chat/contract';
 import { ADMIN, startTestApp, TestApp } from '../support/test-app.js';
+import { UUID } from '../support/patterns.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, unknown>>;

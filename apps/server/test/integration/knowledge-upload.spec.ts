@@ -2,9 +2,8 @@ import { DataSource } from 'typeorm';
 import type { HttpErrorBody, KnowledgeDocumentDetail, KnowledgeDocumentView, UserAdminView } from '@chat/contract';
 import { createKnowledgeRoom, evalDocument, longText, uploadFile, uploadJson } from '../support/knowledge-helpers.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
+import { UUID, ISO_8601 as ISO } from '../support/patterns.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 interface Caller {
   user: UserAdminView;

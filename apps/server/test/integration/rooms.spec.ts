@@ -1,8 +1,8 @@
 import { ROOM_ID_PATTERN } from '@chat/contract';
 import type { HttpErrorBody, RoomMemberView, RoomView, UserAdminView } from '@chat/contract';
 import { emitWithAck, eventually, startTestApp, TestApp } from '../support/test-app.js';
+import { ISO_8601 as ISO } from '../support/patterns.js';
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 interface Caller {
   user: UserAdminView;

@@ -1,9 +1,8 @@
 import type { HttpErrorBody, UserAdminView } from '@chat/contract';
 import { captureOutput } from '../support/capture-output.js';
 import { ADMIN, startTestApp, TestApp } from '../support/test-app.js';
+import { UUID, ISO_8601 as ISO } from '../support/patterns.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('UsersController', () => {
   let t: TestApp;

@@ -6,8 +6,7 @@ import { ChatClient, emitWithAck, nextEvent, TestApp } from './test-app.js';
 export type ConnectError = Error & { data?: HandshakeErrorData };
 
 /** A UTC ISO 8601 timestamp as `Date#toISOString` writes it. */
-export const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export { ISO_8601, UUID } from './patterns.js';
 
 /** Emits outside the contract's types: for payloads the contract forbids, or with extra arguments. */
 export function emitRaw(socket: ChatClient, event: string, ...args: unknown[]): void {
