@@ -135,9 +135,11 @@ export interface ServerToClientEvents {
 }
 
 /** Messages between server instances (through the adapter). */
+export const InterServerEvent = {
+  AiCancel: 'ai_cancel',
+} as const;
+
 export interface InterServerEvents {
-  /** A user's account was disabled or changed: every instance drops that user's sockets. */
-  user_revoked: (payload: { userId: string }) => void;
   /** Abort a streaming reply wherever it runs. */
   ai_cancel: (payload: AiCancelRequest) => void;
 }

@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './models.js';
 export * from './events.js';
 export * from './knowledge.js';
+export * from './rules.js';

@@ -1,27 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { AdminStats } from '@chat/contract';
+import { MessagesRepository } from '../messages/messages.repository.js';
 import { PresenceStore } from '../presence/presence.store.js';
+import { RoomsRepository } from '../rooms/rooms.repository.js';
 
 @Injectable()
 export class AdminStatsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly rooms: RoomsRepository,
+    private readonly messages: MessagesRepository,
     private readonly presence: PresenceStore,
   ) {}
 
   async stats(): Promise<AdminStats> {
     // Counted from the database, so the figure is the same whichever instance answers.
-    const [row]: { rooms: string; per_minute: string }[] = await this.dataSource.query(
-      `SELECT (SELECT count(*) FROM rooms) AS rooms,
-              (SELECT count(*) FROM messages WHERE created_at > now() - interval '1 minute') AS per_minute`,
-    );
+    const [rooms, messagesPerMinute] = await Promise.all([this.rooms.count(), this.messages.countLastMinute()]);
     return {
       activeConnections: await this.presence.connectionCount(),
       totalConnections: await this.presence.totalConnections(),
-      rooms: Number(row.rooms),
+      rooms,
       activeRooms: await this.presence.activeRoomCount(),
-      messagesPerMinute: Number(row.per_minute),
+      messagesPerMinute,
       uptimeSeconds: Math.round(process.uptime()),
     };
   }

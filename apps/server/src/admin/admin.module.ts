@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
+import { MessagesModule } from '../messages/messages.module.js';
+import { RoomsModule } from '../rooms/rooms.module.js';
 import { AdminController } from './admin.controller.js';
 import { AdminStatsService } from './admin-stats.service.js';
+import { UsageController } from './usage.controller.js';
+import { UsageService } from './usage.service.js';
 
 @Module({
-  controllers: [AdminController],
-  providers: [AdminStatsService],
+  imports: [MessagesModule, RoomsModule],
+  controllers: [AdminController, UsageController],
+  providers: [AdminStatsService, UsageService],
   exports: [AdminStatsService],
 })
 export class AdminModule {}

@@ -27,6 +27,3 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-
-/** A hash of a random password, compared against when the user does not exist, so timing does not reveal it. */
-export const DUMMY_HASH_PROMISE = hashPassword(randomBytes(16).toString('hex'));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { MESSAGE_MAX_LENGTH_DEFAULT } from '@chat/contract';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'verbose'];
@@ -220,7 +221,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitTypingPerMinute: int(env, 'RATE_LIMIT_TYPING_PER_MINUTE', 120, 1, 100_000),
     rateLimitRestPerMinute: int(env, 'RATE_LIMIT_REST_PER_MINUTE', 600, 1, 1_000_000),
     rateLimitLoginPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 10_000),
-    messageMaxLength: int(env, 'MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
+    messageMaxLength: int(env, 'MESSAGE_MAX_LENGTH', MESSAGE_MAX_LENGTH_DEFAULT, 1, 100_000),
     socketMaxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 1_000_000, 1024, 100_000_000),
     typingTtlMs: int(env, 'TYPING_TTL_MS', 6000, 500, 600_000),
     logLevel,

@@ -15,6 +15,7 @@ import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
+import { RoomsRepository } from '../rooms/rooms.repository.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { chunkDocument } from './chunker.js';
 import { KnowledgeIndex, RetrievedChunk } from './knowledge-index.js';
@@ -71,6 +72,7 @@ export class KnowledgeService {
     @InjectRepository(KnowledgeChunkEntity) private readonly chunks: Repository<KnowledgeChunkEntity>,
     private readonly dataSource: DataSource,
     private readonly rooms: RoomsService,
+    private readonly roomAccess: RoomsRepository,
     private readonly index: KnowledgeIndex,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -156,15 +158,10 @@ export class KnowledgeService {
     if (roomId !== undefined) {
       await this.rooms.access(user, roomId);
       query.where('d.room_id = :roomId', { roomId });
-    } else if (user.role !== 'admin') {
-      // Global documents, and those of every room the user may enter: public ones and their own.
-      query.where(
-        `d.room_id IS NULL OR d.room_id IN (
-           SELECT r.id FROM rooms r
-           LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = :userId
-           WHERE r.visibility = 'public' OR m.user_id IS NOT NULL)`,
-        { userId: user.id },
-      );
+    } else {
+      // Global documents, and those of every room the user may enter.
+      const visible = this.roomAccess.roomIdVisibleTo(user, 'd.room_id');
+      query.where(visible.condition, visible.parameters);
     }
     return (await query.getMany()).map(toView);
   }

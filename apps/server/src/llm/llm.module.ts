@@ -8,19 +8,21 @@ import { AssistantService } from './assistant.service.js';
 import { LlmProvider } from './llm-provider.js';
 import { OfflineProvider } from './offline-provider.js';
 import { OpenAiProvider } from './openai-provider.js';
-import { UsageController } from './usage.controller.js';
+import { ReplyHousekeeping } from './reply-housekeeping.js';
+import { StreamRelay } from './stream-relay.js';
 
 @Module({
   imports: [MessagesModule, RoomsModule, KnowledgeModule],
-  controllers: [UsageController],
   providers: [
     {
       provide: LlmProvider,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig): LlmProvider => (config.llm.provider === 'openai' ? new OpenAiProvider(config.llm) : new OfflineProvider()),
     },
+    StreamRelay,
+    ReplyHousekeeping,
     AssistantService,
   ],
-  exports: [AssistantService],
+  exports: [AssistantService, ReplyHousekeeping],
 })
 export class LlmModule {}

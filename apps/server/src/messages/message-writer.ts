@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
 import type { AiMessageMetadata, ChatMessage, MessageStatus } from '@chat/contract';
 import { AppException } from '../common/app-exception.js';
-import { MESSAGE_COLUMNS, MessageRow, toChatMessage } from './message.mapper.js';
+import { MessagesRepository } from './messages.repository.js';
 import { isUniqueViolation } from '../database/postgres-errors.js';
 
 export interface MessageDraft {
@@ -54,7 +54,10 @@ export class MessageWriter {
   private queue: Pending[] = [];
   private draining: Promise<void> | null = null;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: MessagesRepository,
+  ) {}
 
   write(draft: MessageDraft): Promise<WriteResult> {
     return new Promise((resolve, reject) => {
@@ -153,36 +156,26 @@ export class MessageWriter {
       const indexes = byRoom.get(roomId)!;
       const drafts = indexes.map((i) => batch[i]);
       const ids = drafts.map(() => randomUUID());
-      const rows: { id: string; seq: string }[] = await runner.query(
-        `WITH counter AS (
-           UPDATE rooms SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
-         )
-         INSERT INTO messages (id, room_id, seq, user_id, content, is_ai, client_message_id, status, metadata, created_at)
-         SELECT v.id, $1, counter.last_seq - $2 + v.ord, v.user_id, v.content, v.is_ai, v.client_message_id, v.status, v.metadata, v.created_at
-         FROM counter,
-              unnest($3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::varchar[], $8::varchar[], $9::jsonb[], $10::timestamptz[])
-                WITH ORDINALITY AS v(id, user_id, content, is_ai, client_message_id, status, metadata, created_at, ord)
-         RETURNING id, seq`,
-        [
-          roomId,
-          drafts.length,
-          ids,
-          drafts.map((p) => p.draft.userId),
-          drafts.map((p) => p.draft.content),
-          drafts.map((p) => p.draft.isAi),
-          drafts.map((p) => p.draft.clientMessageId ?? null),
-          drafts.map((p) => p.draft.status),
-          drafts.map((p) => JSON.stringify(p.draft.metadata ?? {})),
-          drafts.map((p) => p.createdAt.toISOString()),
-        ],
+      const seqById = await this.repository.insertNumbered(
+        runner,
+        roomId,
+        drafts.map((p, j) => ({
+          id: ids[j],
+          userId: p.draft.userId,
+          content: p.draft.content,
+          isAi: p.draft.isAi,
+          clientMessageId: p.draft.clientMessageId ?? null,
+          status: p.draft.status,
+          metadata: p.draft.metadata,
+          createdAt: p.createdAt,
+        })),
       );
-      if (rows.length === 0) {
+      if (seqById.size === 0) {
         // The room was deleted since the sender's access check. Recorded, not thrown, so the other
         // rooms' messages in this batch still commit; settled only after the commit.
         for (const i of indexes) results[i] = AppException.roomNotFound(roomId);
         continue;
       }
-      const seqById = new Map(rows.map((row) => [row.id, Number(row.seq)]));
       indexes.forEach((batchIndex, j) => {
         const { draft, createdAt } = batch[batchIndex];
         const message: ChatMessage = {
@@ -217,12 +210,9 @@ export class MessageWriter {
   private async findExisting(runner: QueryRunner, batch: Pending[]): Promise<Map<string, ChatMessage>> {
     const keyed = batch.filter((p) => idempotencyKey(p.draft) !== null);
     if (keyed.length === 0) return new Map();
-    const rows: MessageRow[] = await runner.query(
-      `SELECT ${MESSAGE_COLUMNS}
-       FROM messages m LEFT JOIN users u ON u.id = m.user_id
-       WHERE (m.user_id, m.client_message_id) IN (SELECT * FROM unnest($1::uuid[], $2::varchar[]))`,
-      [keyed.map((p) => p.draft.userId), keyed.map((p) => p.draft.clientMessageId)],
+    return this.repository.findByClientIds(
+      runner,
+      keyed.map((p) => ({ userId: p.draft.userId!, clientMessageId: p.draft.clientMessageId! })),
     );
-    return new Map(rows.map((row) => [`${row.user_id}\u0000${row.client_message_id}`, toChatMessage(row)]));
   }
 }

@@ -1,7 +1,5 @@
+import { ASSISTANT_DISPLAY_NAME, ASSISTANT_USERNAME } from '@chat/contract';
 import type { AiMessageMetadata, ChatMessage, MessageStatus } from '@chat/contract';
-
-export const ASSISTANT_USERNAME = 'assistant';
-export const ASSISTANT_DISPLAY_NAME = 'AI Assistant';
 
 /** A messages row joined with its author, as the SQL in this module selects it. */
 export interface MessageRow {

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { ChatMessage, ErrorCode, HISTORY_PAGE_DEFAULT, MessagesPage } from '@chat/contract';
+import { ChatMessage, codePointLength, ErrorCode, HISTORY_PAGE_DEFAULT, MessagesPage } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { DomainEvents } from '../common/domain-events.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { MESSAGE_COLUMNS, MessageRow, toChatMessage } from './message.mapper.js';
 import { MessageWriter } from './message-writer.js';
+import { MessagesRepository } from './messages.repository.js';
 import type { HistoryQueryDto } from './messages.dto.js';
 
 export interface SendInput {
@@ -26,16 +25,10 @@ export interface SendOrigin {
   askAi?: boolean;
 }
 
-function codePointLength(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
-}
-
 @Injectable()
 export class MessagesService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: MessagesRepository,
     private readonly writer: MessageWriter,
     private readonly rooms: RoomsService,
     private readonly events: DomainEvents,
@@ -69,28 +62,15 @@ export class MessagesService {
     }
     // Without a lower bound we read newest-first and flip, so the page is the newest (or the one just before `before`).
     const ascending = query.after !== undefined;
-    const conditions = ['m.room_id = $1'];
-    const params: unknown[] = [roomId];
-    if (query.after !== undefined) conditions.push(`m.seq > $${params.push(query.after)}`);
-    if (query.before !== undefined) conditions.push(`m.seq < $${params.push(query.before)}`);
-    const rows: MessageRow[] = await this.dataSource.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.user_id
-       WHERE ${conditions.join(' AND ')} ORDER BY m.seq ${ascending ? 'ASC' : 'DESC'} LIMIT $${params.push(limit + 1)}`,
-      params,
-    );
+    const rows = await this.repository.page(roomId, { after: query.after, before: query.before, limit: limit + 1 });
     const hasMore = rows.length > limit;
-    const page = rows.slice(0, limit).map(toChatMessage);
+    const page = rows.slice(0, limit);
     return { messages: ascending ? page : page.reverse(), hasMore };
   }
 
   /** Messages after `afterSeq` up to `throughSeq`, ascending, for catching up a socket that already passed the access check. */
-  async range(roomId: string, afterSeq: number, throughSeq: number, limit: number): Promise<ChatMessage[]> {
-    const rows: MessageRow[] = await this.dataSource.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN users u ON u.id = m.user_id
-       WHERE m.room_id = $1 AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq ASC LIMIT $4`,
-      [roomId, afterSeq, throughSeq, limit],
-    );
-    return rows.map(toChatMessage);
+  range(roomId: string, afterSeq: number, throughSeq: number, limit: number): Promise<ChatMessage[]> {
+    return this.repository.range(roomId, afterSeq, throughSeq, limit);
   }
 
   /** For shutdown: every send already accepted is stored before the database closes. */
@@ -99,9 +79,9 @@ export class MessagesService {
   }
 
   async lastSeq(roomId: string): Promise<number> {
-    const rows: { last_seq: string }[] = await this.dataSource.query(`SELECT last_seq FROM rooms WHERE id = $1`, [roomId]);
-    if (rows.length === 0) throw AppException.roomNotFound(roomId);
-    return Number(rows[0].last_seq);
+    const lastSeq = await this.repository.lastSeq(roomId);
+    if (lastSeq === null) throw AppException.roomNotFound(roomId);
+    return lastSeq;
   }
 
   private checkContent(content: string): void {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ErrorCode, ErrorPayload, JoinedRoomPayload, LeftRoomPayload, ChatMessage, PresenceUser, RoomUserPayload } from '@chat/contract';
+import { ErrorCode, ErrorPayload, JoinedRoomPayload, LeftRoomPayload, ChatMessage, PresenceUser, RoomUserPayload, ServerEvent, InterServerEvent } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
@@ -58,7 +58,7 @@ export class RealtimeSessions implements OnModuleDestroy {
   ) {
     // Like user_typing, the stop goes to the others only: the typist's own tabs never heard the start.
     this.typing.expired$.subscribe((payload) =>
-      this.server?.to(payload.roomId).except(userRoom(payload.userId)).emit('user_stop_typing', payload),
+      this.server?.to(payload.roomId).except(userRoom(payload.userId)).emit(ServerEvent.UserStopTyping, payload),
     );
   }
 
@@ -66,7 +66,7 @@ export class RealtimeSessions implements OnModuleDestroy {
     this.server = server;
     this.delivery.attach(server);
     // A cancel for a reply streaming on this instance, sent by another one.
-    server.on('ai_cancel', ({ messageId }) => this.assistant.cancelLocal(messageId));
+    server.on(InterServerEvent.AiCancel, ({ messageId }) => this.assistant.cancelLocal(messageId));
   }
 
   async connect(socket: ChatSocket): Promise<void> {
@@ -98,10 +98,10 @@ export class RealtimeSessions implements OnModuleDestroy {
     }
     rooms.add(roomId);
     if (await this.presence.join(roomId, presenceOf(socket), socket.id)) {
-      socket.to(roomId).except(userRoom(user.id)).emit('user_joined', roomUser(socket, roomId));
+      socket.to(roomId).except(userRoom(user.id)).emit(ServerEvent.UserJoined, roomUser(socket, roomId));
     }
     const payload: JoinedRoomPayload = { roomId, lastSeq: current, online: await this.presence.online(roomId) };
-    socket.emit('joined_room', payload);
+    socket.emit(ServerEvent.JoinedRoom, payload);
     return payload;
   }
 
@@ -110,12 +110,12 @@ export class RealtimeSessions implements OnModuleDestroy {
     if (!rooms?.has(roomId)) {
       // Leaving a room one is not in is a no-op, but an unknown room is still reported.
       await this.rooms.access(asUser(socket), roomId);
-      socket.emit('left_room', { roomId });
+      socket.emit(ServerEvent.LeftRoom, { roomId });
       return { roomId };
     }
     rooms.delete(roomId);
     await this.leaveRoom(socket, roomId);
-    socket.emit('left_room', { roomId });
+    socket.emit(ServerEvent.LeftRoom, { roomId });
     return { roomId };
   }
 
@@ -130,7 +130,7 @@ export class RealtimeSessions implements OnModuleDestroy {
     );
     // Sending is also "stopped typing", as in every chat client.
     if (this.typing.stop(dto.roomId, socket.data.userId)) {
-      socket.to(dto.roomId).except(userRoom(socket.data.userId)).emit('user_stop_typing', roomUser(socket, dto.roomId));
+      socket.to(dto.roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserStopTyping, roomUser(socket, dto.roomId));
     }
     return { message };
   }
@@ -138,14 +138,14 @@ export class RealtimeSessions implements OnModuleDestroy {
   async typingStart(socket: ChatSocket, roomId: string): Promise<void> {
     await this.requireJoined(socket, roomId);
     if (this.typing.start(roomUser(socket, roomId))) {
-      socket.to(roomId).except(userRoom(socket.data.userId)).emit('user_typing', roomUser(socket, roomId));
+      socket.to(roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserTyping, roomUser(socket, roomId));
     }
   }
 
   async typingStop(socket: ChatSocket, roomId: string): Promise<void> {
     await this.requireJoined(socket, roomId);
     if (this.typing.stop(roomId, socket.data.userId)) {
-      socket.to(roomId).except(userRoom(socket.data.userId)).emit('user_stop_typing', roomUser(socket, roomId));
+      socket.to(roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserStopTyping, roomUser(socket, roomId));
     }
   }
 
@@ -153,7 +153,7 @@ export class RealtimeSessions implements OnModuleDestroy {
   async cancelAi(socket: ChatSocket, messageId: string): Promise<{ messageId: string }> {
     const { local } = await this.assistant.cancel(asUser(socket), messageId);
     if (!local && this.server && (await this.server.of('/').adapter.serverCount()) > 1) {
-      this.server.serverSideEmit('ai_cancel', { messageId });
+      this.server.serverSideEmit(InterServerEvent.AiCancel, { messageId });
     }
     return { messageId };
   }
@@ -161,14 +161,14 @@ export class RealtimeSessions implements OnModuleDestroy {
   /** An error for one user: to the socket that caused it when it is here, else to all their sockets. */
   tellUser(userId: string, originSocketId: string | undefined, error: ErrorPayload): void {
     const origin = originSocketId ? this.server?.of('/').sockets.get(originSocketId) : undefined;
-    if (origin) origin.emit('error', error);
-    else this.server?.to(userRoom(userId)).emit('error', error);
+    if (origin) origin.emit(ServerEvent.Error, error);
+    else this.server?.to(userRoom(userId)).emit(ServerEvent.Error, error);
   }
 
   /** The account was disabled or its role changed: every socket of it is told and dropped. */
   revoke(userId: string, reason: string): void {
     const target = this.server?.in(userRoom(userId));
-    target?.emit('error', { code: ErrorCode.UNAUTHORIZED, message: `Session ended: ${reason}` });
+    target?.emit(ServerEvent.Error, { code: ErrorCode.UNAUTHORIZED, message: `Session ended: ${reason}` });
     target?.disconnectSockets(true);
   }
 
@@ -180,7 +180,7 @@ export class RealtimeSessions implements OnModuleDestroy {
       const rooms = this.joined.get(socketId);
       if (!socket || !rooms?.delete(roomId)) continue;
       await this.leaveRoom(socket, roomId);
-      socket.emit('left_room', { roomId });
+      socket.emit(ServerEvent.LeftRoom, { roomId });
     }
   }
 
@@ -200,7 +200,7 @@ export class RealtimeSessions implements OnModuleDestroy {
    */
   announceShutdown(): void {
     if (!this.server) return;
-    this.server.emit('server_shutdown', { reason: 'Server is restarting', reconnectAfterMs: 1000 });
+    this.server.emit(ServerEvent.ServerShutdown, { reason: 'Server is restarting', reconnectAfterMs: 1000 });
     for (const socket of this.server.of('/').sockets.values()) socket.conn.close();
   }
 
@@ -209,8 +209,8 @@ export class RealtimeSessions implements OnModuleDestroy {
     this.delivery.release(roomId);
     const userId = socket.data.userId;
     if (await this.presence.leave(roomId, userId, socket.id)) {
-      if (this.typing.stop(roomId, userId)) this.server?.to(roomId).emit('user_stop_typing', roomUser(socket, roomId));
-      this.server?.to(roomId).emit('user_left', roomUser(socket, roomId));
+      if (this.typing.stop(roomId, userId)) this.server?.to(roomId).emit(ServerEvent.UserStopTyping, roomUser(socket, roomId));
+      this.server?.to(roomId).emit(ServerEvent.UserLeft, roomUser(socket, roomId));
     }
   }
 
@@ -244,7 +244,7 @@ export class RealtimeSessions implements OnModuleDestroy {
     const ms = socket.data.tokenExpiresAt * 1000 - Date.now();
     const timer = setTimeout(
       () => {
-        socket.emit('error', { code: ErrorCode.UNAUTHORIZED, message: 'Access token expired' });
+        socket.emit(ServerEvent.Error, { code: ErrorCode.UNAUTHORIZED, message: 'Access token expired' });
         socket.disconnect(true);
       },
       Math.max(0, Math.min(ms, 2 ** 31 - 1)),

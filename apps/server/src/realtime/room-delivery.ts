@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { AiStreamDeltaPayload, AiStreamStartPayload, ChatMessage } from '@chat/contract';
+import { ServerEvent } from '@chat/contract';
 import { MessagesService } from '../messages/messages.service.js';
 import type { ChatServer, ChatSocket } from './socket.types.js';
 
@@ -44,8 +45,8 @@ function streamStart(message: ChatMessage, soFar: StreamedSoFar = { text: messag
 
 /** A stored message as the catch-up sends it: still-streaming replies as their start, with the text streamed so far. */
 function emitStored(socket: ChatSocket, message: ChatMessage, streamed: ReadonlyMap<string, StreamedSoFar>): void {
-  if (message.status === 'streaming') socket.emit('ai_stream_start', streamStart(message, streamed.get(message.id)));
-  else socket.emit('new_message', message);
+  if (message.status === 'streaming') socket.emit(ServerEvent.AiStreamStart, streamStart(message, streamed.get(message.id)));
+  else socket.emit(ServerEvent.NewMessage, message);
 }
 const CATCH_UP_PAGE = 500;
 const GAP_WAIT_MS = 150;
@@ -127,7 +128,7 @@ export class RoomDelivery implements OnModuleDestroy {
   streamDelta(payload: AiStreamDeltaPayload): void {
     const soFar = this.streamed.get(payload.messageId);
     this.streamed.set(payload.messageId, { text: (soFar?.text ?? '') + payload.delta, nextIndex: payload.index + 1 });
-    this.server?.to(payload.roomId).emit('ai_stream_delta', payload);
+    this.server?.to(payload.roomId).emit(ServerEvent.AiStreamDelta, payload);
   }
 
   /**
@@ -139,8 +140,8 @@ export class RoomDelivery implements OnModuleDestroy {
     const stream = this.streams.get(message.roomId);
     const index = stream?.recent.findIndex((m) => m.id === message.id) ?? -1;
     if (stream && index >= 0) stream.recent[index] = message;
-    this.server?.to(message.roomId).emit('ai_stream_end', { message });
-    this.server?.to(message.roomId).emit('new_message', message);
+    this.server?.to(message.roomId).emit(ServerEvent.AiStreamEnd, { message });
+    this.server?.to(message.roomId).emit(ServerEvent.NewMessage, message);
   }
 
   /** Forget a room once no socket on this instance is in it. */
@@ -212,17 +213,17 @@ export class RoomDelivery implements OnModuleDestroy {
     const room = this.server!.local.to(stream.roomId);
     if (message.status === 'streaming') {
       // An assistant reply taking its place in the room's order; its text follows as deltas.
-      room.emit('ai_stream_start', streamStart(message));
+      room.emit(ServerEvent.AiStreamStart, streamStart(message));
       return;
     }
-    (originSocketId ? room.except(originSocketId) : room).emit('new_message', message);
+    (originSocketId ? room.except(originSocketId) : room).emit(ServerEvent.NewMessage, message);
     this.sendToOrigin(delivery);
   }
 
   /** `message_sent` to the sending socket, if it is on this instance. */
   sendToOrigin({ message, originSocketId }: Delivery): void {
     if (!originSocketId || !this.server) return;
-    this.localSocket(originSocketId)?.emit('message_sent', message);
+    this.localSocket(originSocketId)?.emit(ServerEvent.MessageSent, message);
   }
 
   /** A seq is missing (another instance's message not here yet): wait briefly, then read it from the database. */

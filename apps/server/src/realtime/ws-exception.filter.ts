@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import { ErrorCode, ErrorPayload } from '@chat/contract';
+import { ErrorCode, ErrorPayload, ServerEvent } from '@chat/contract';
 import { AppException, toErrorPayload } from '../common/app-exception.js';
 import type { ChatSocket } from './socket.types.js';
 
@@ -21,7 +21,7 @@ export class WsExceptionFilter implements ExceptionFilter {
     } else {
       this.logger.debug(`${event} refused conn=${socket.id} user=${socket.data?.userId} code=${error.code}`);
     }
-    socket.emit('error', error);
+    socket.emit(ServerEvent.Error, error);
     // Nest passes (socket, payload, ack): the ack, when the client sent one, is the third argument.
     const ack: unknown = host.getArgByIndex(2);
     if (typeof ack === 'function') ack({ ok: false, error });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { NOT_BLANK } from '../common/validation.js';
-import { ROOM_ID_PATTERN } from '@chat/contract';
+import { ROOM_DESCRIPTION_MAX_LENGTH, ROOM_ID_PATTERN, ROOM_NAME_MAX_LENGTH } from '@chat/contract';
 import type {
   AddMemberRequest,
   CreateRoomRequest,
@@ -26,14 +26,14 @@ export class CreateRoomDto implements CreateRoomRequest {
   @ApiProperty({ example: 'Support' })
   @IsString()
   @MinLength(1)
-  @MaxLength(128)
+  @MaxLength(ROOM_NAME_MAX_LENGTH)
   @Matches(NOT_BLANK, { message: 'name must not be blank' })
   name: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(ROOM_DESCRIPTION_MAX_LENGTH)
   description?: string;
 
   @ApiProperty({ enum: VISIBILITIES })
@@ -58,7 +58,7 @@ export class UpdateRoomDto implements UpdateRoomRequest {
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(128)
+  @MaxLength(ROOM_NAME_MAX_LENGTH)
   @Matches(NOT_BLANK, { message: 'name must not be blank' })
   name?: string;
 
@@ -66,7 +66,7 @@ export class UpdateRoomDto implements UpdateRoomRequest {
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(ROOM_DESCRIPTION_MAX_LENGTH)
   description?: string | null;
 
   @ApiPropertyOptional({ enum: VISIBILITIES })

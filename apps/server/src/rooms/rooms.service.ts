@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { ErrorCode, RoomMemberRole, RoomMemberView, RoomView } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
@@ -10,6 +10,7 @@ import { PresenceStore } from '../presence/presence.store.js';
 import { UserEntity } from '../users/user.entity.js';
 import { RoomEntity, RoomMemberEntity } from './room.entity.js';
 import { AddMemberDto, CreateRoomDto, UpdateRoomDto } from './rooms.dto.js';
+import { canEnter, RoomsRepository } from './rooms.repository.js';
 import { isUniqueViolation } from '../database/postgres-errors.js';
 
 export const DEFAULT_ROOM_ID = 'general';
@@ -54,7 +55,8 @@ export class RoomsService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(RoomEntity) private readonly rooms: Repository<RoomEntity>,
     @InjectRepository(RoomMemberEntity) private readonly members: Repository<RoomMemberEntity>,
-    private readonly dataSource: DataSource,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly repository: RoomsRepository,
     private readonly presence: PresenceStore,
     private readonly events: DomainEvents,
   ) {}
@@ -77,7 +79,8 @@ export class RoomsService implements OnApplicationBootstrap {
       .leftJoin(RoomMemberEntity, 'm', 'm.room_id = r.id AND m.user_id = :userId', { userId: user.id })
       .addSelect('m.role', 'my_role')
       .orderBy('r.name', 'ASC');
-    if (user.role !== 'admin') query.where(`r.visibility = 'public' OR m.user_id IS NOT NULL`);
+    const visible = this.repository.visibleTo(user, 'r');
+    query.where(visible.condition, visible.parameters);
     const { entities, raw } = await query.getRawAndEntities<{ my_role: RoomMemberRole | null }>();
     return entities.map((room, i) => toRoomView(room, raw[i]?.my_role ?? null));
   }
@@ -85,18 +88,14 @@ export class RoomsService implements OnApplicationBootstrap {
   async create(user: AuthUser, dto: CreateRoomDto): Promise<RoomView> {
     const id = dto.id ?? slugify(dto.name);
     try {
-      await this.dataSource.transaction(async (manager) => {
-        // insert, not save: save() updates a row whose id exists, which let anyone take over a room by its id.
-        await manager.getRepository(RoomEntity).insert({
-          id,
-          name: dto.name.trim(),
-          description: dto.description?.trim() || null,
-          visibility: dto.visibility,
-          createdBy: user.id,
-          aiEnabled: dto.aiEnabled ?? true,
-          systemPrompt: dto.systemPrompt ?? null,
-        });
-        await manager.getRepository(RoomMemberEntity).insert({ roomId: id, userId: user.id, role: 'owner' });
+      await this.repository.createWithOwner({
+        id,
+        name: dto.name.trim(),
+        description: dto.description?.trim() || null,
+        visibility: dto.visibility,
+        createdBy: user.id,
+        aiEnabled: dto.aiEnabled ?? true,
+        systemPrompt: dto.systemPrompt ?? null,
       });
       return toRoomView(await this.rooms.findOneByOrFail({ id }), 'owner');
     } catch (error) {
@@ -139,7 +138,7 @@ export class RoomsService implements OnApplicationBootstrap {
   async putMember(user: AuthUser, roomId: string, userId: string, dto: AddMemberDto): Promise<RoomMemberView> {
     const { myRole } = await this.access(user, roomId);
     this.requireManager(user, myRole);
-    const target = await this.dataSource.getRepository(UserEntity).findOneBy({ id: userId });
+    const target = await this.users.findOneBy({ id: userId });
     if (!target) throw new AppException(ErrorCode.NOT_FOUND, 'User not found');
     await this.members.upsert({ roomId, userId, role: dto.role ?? 'member' }, ['roomId', 'userId']);
     return (await this.listMembers(user, roomId)).find((m) => m.userId === userId)!;
@@ -160,7 +159,8 @@ export class RoomsService implements OnApplicationBootstrap {
    */
   async enter(user: AuthUser, roomId: string): Promise<RoomAccess> {
     const access = await this.access(user, roomId);
-    if (access.myRole === null && (access.room.visibility === 'public' || user.role === 'admin')) {
+    // canEnter already held (access() checked it), so a visitor without a role may join.
+    if (access.myRole === null) {
       await this.members.createQueryBuilder().insert().values({ roomId, userId: user.id, role: 'member' }).orIgnore().execute();
       return { ...access, myRole: 'member' };
     }
@@ -178,7 +178,7 @@ export class RoomsService implements OnApplicationBootstrap {
     const room = entities[0];
     if (!room) throw AppException.roomNotFound(roomId);
     const myRole = raw[0]?.my_role ?? null;
-    if (room.visibility === 'private' && myRole === null && user.role !== 'admin') {
+    if (!canEnter(user, room, myRole)) {
       throw AppException.forbidden(`Room "${roomId}" is private`);
     }
     return { room, myRole };

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { NOT_BLANK } from '../common/validation.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@chat/contract';
 import type { CreateUserRequest, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
 
 const ROLES: UserRole[] = ['admin', 'staff'];
@@ -11,10 +12,10 @@ export class CreateUserDto implements CreateUserRequest {
   @Matches(/^[a-zA-Z0-9_.-]{3,64}$/, { message: 'username must be 3-64 letters, digits, dots, dashes or underscores' })
   username: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 256 })
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
   @IsString()
-  @MinLength(8)
-  @MaxLength(256)
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
 
   @ApiProperty({ example: 'Alice Martin' })

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app/create-app.js';
-import { AssistantService } from '../../src/llm/assistant.service.js';
+import { ReplyHousekeeping } from '../../src/llm/reply-housekeeping.js';
 import { MessageWriter } from '../../src/messages/message-writer.js';
 import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
 import { emitWithAck, eventually, startTestApp, TestApp } from '../support/test-app.js';
@@ -42,7 +42,7 @@ describe('abandoned assistant replies', () => {
     const empty = await streamingReply('', 120);
     const fresh = await streamingReply('Still going', 5);
 
-    expect(await t.app.get(AssistantService).recoverAbandonedReplies()).toBe(2);
+    expect(await t.app.get(ReplyHousekeeping).recoverAbandonedReplies()).toBe(2);
 
     expect(await row(abandoned)).toMatchObject({
       status: 'error',
@@ -67,7 +67,7 @@ describe('abandoned assistant replies', () => {
     // Pretend the last heartbeat was long ago, as it would look to another instance.
     await db.query(`UPDATE messages SET created_at = now() - interval '5 minutes', updated_at = now() - interval '5 minutes' WHERE id = $1`, [replyId]);
 
-    await t.app.get(AssistantService).keepRepliesAlive();
+    await t.app.get(ReplyHousekeeping).keepRepliesAlive();
 
     const [{ status, fresh }] = await db.query<{ status: string; fresh: boolean }[]>(
       `SELECT status, updated_at > now() - interval '10 seconds' AS fresh FROM messages WHERE id = $1`,

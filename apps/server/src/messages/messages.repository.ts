@@ -1,0 +1,213 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryRunner } from 'typeorm';
+import type { AiMessageMetadata, ChatMessage, MessageStatus, UsageGroupBy } from '@chat/contract';
+import { MESSAGE_COLUMNS, MessageRow, toChatMessage } from './message.mapper.js';
+
+/** One room's new messages as one insert: seqs taken from the room's counter in the same statement. */
+export interface MessageInsertRow {
+  id: string;
+  userId: string | null;
+  content: string;
+  isAi: boolean;
+  clientMessageId: string | null;
+  status: MessageStatus;
+  metadata: AiMessageMetadata | undefined;
+  createdAt: Date;
+}
+
+export interface HistoryBounds {
+  after?: number;
+  before?: number;
+  /** Rows to read (the caller asks one more than a page to learn whether there are more). */
+  limit: number;
+}
+
+export interface ReplyOwner {
+  roomId: string;
+  status: MessageStatus;
+  requestedBy: string | null;
+}
+
+export interface ReplyEnd {
+  content: string;
+  status: MessageStatus;
+  metadata: AiMessageMetadata;
+}
+
+export interface UsageAggregate {
+  key: string | null;
+  label: string | null;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+const USAGE_GROUPING: Record<UsageGroupBy, { key: string; label: string; join: string }> = {
+  user: { key: `m.metadata->>'requestedBy'`, label: 'u.username', join: `LEFT JOIN users u ON u.id::text = m.metadata->>'requestedBy'` },
+  room: { key: 'm.room_id', label: 'r.name', join: 'LEFT JOIN rooms r ON r.id = m.room_id' },
+  day: { key: `to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`, label: 'NULL', join: '' },
+};
+
+const FROM_MESSAGES = `FROM messages m LEFT JOIN users u ON u.id = m.user_id`;
+
+/**
+ * Every SQL statement on `messages` (and the room's seq counter it is numbered by). Callers decide
+ * who may read or write; this class only knows how.
+ */
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** A page of a room's history: newest first without a lower bound, oldest first with one. */
+  async page(roomId: string, bounds: HistoryBounds): Promise<ChatMessage[]> {
+    const ascending = bounds.after !== undefined;
+    const conditions = ['m.room_id = $1'];
+    const params: unknown[] = [roomId];
+    if (bounds.after !== undefined) conditions.push(`m.seq > $${params.push(bounds.after)}`);
+    if (bounds.before !== undefined) conditions.push(`m.seq < $${params.push(bounds.before)}`);
+    const rows: MessageRow[] = await this.dataSource.query(
+      `SELECT ${MESSAGE_COLUMNS} ${FROM_MESSAGES}
+       WHERE ${conditions.join(' AND ')} ORDER BY m.seq ${ascending ? 'ASC' : 'DESC'} LIMIT $${params.push(bounds.limit)}`,
+      params,
+    );
+    return rows.map(toChatMessage);
+  }
+
+  /** Messages after `afterSeq` up to `throughSeq`, ascending. */
+  async range(roomId: string, afterSeq: number, throughSeq: number, limit: number): Promise<ChatMessage[]> {
+    const rows: MessageRow[] = await this.dataSource.query(
+      `SELECT ${MESSAGE_COLUMNS} ${FROM_MESSAGES}
+       WHERE m.room_id = $1 AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq ASC LIMIT $4`,
+      [roomId, afterSeq, throughSeq, limit],
+    );
+    return rows.map(toChatMessage);
+  }
+
+  /** The `limit` messages just before `beforeSeq`, ascending (the assistant's context). */
+  async before(roomId: string, beforeSeq: number, limit: number): Promise<ChatMessage[]> {
+    const rows: MessageRow[] = await this.dataSource.query(
+      `SELECT ${MESSAGE_COLUMNS} ${FROM_MESSAGES}
+       WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
+      [roomId, beforeSeq, limit],
+    );
+    return rows.map(toChatMessage).reverse();
+  }
+
+  /** The room's newest seq; null when the room does not exist. */
+  async lastSeq(roomId: string): Promise<number | null> {
+    const rows: { last_seq: string }[] = await this.dataSource.query(`SELECT last_seq FROM rooms WHERE id = $1`, [roomId]);
+    return rows.length === 0 ? null : Number(rows[0].last_seq);
+  }
+
+  /** Messages already stored under these (user, clientMessageId) pairs, keyed `userId\0clientMessageId`. */
+  async findByClientIds(runner: QueryRunner, keys: { userId: string; clientMessageId: string }[]): Promise<Map<string, ChatMessage>> {
+    if (keys.length === 0) return new Map();
+    const rows: MessageRow[] = await runner.query(
+      `SELECT ${MESSAGE_COLUMNS} ${FROM_MESSAGES}
+       WHERE (m.user_id, m.client_message_id) IN (SELECT * FROM unnest($1::uuid[], $2::varchar[]))`,
+      [keys.map((k) => k.userId), keys.map((k) => k.clientMessageId)],
+    );
+    return new Map(rows.map((row) => [`${row.user_id}\u0000${row.client_message_id}`, toChatMessage(row)]));
+  }
+
+  /**
+   * Inserts one room's messages in one atomic statement, numbered from the room's counter.
+   * Returns each id's seq; empty when the room no longer exists.
+   */
+  async insertNumbered(runner: QueryRunner, roomId: string, rows: MessageInsertRow[]): Promise<Map<string, number>> {
+    const inserted: { id: string; seq: string }[] = await runner.query(
+      `WITH counter AS (
+         UPDATE rooms SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
+       )
+       INSERT INTO messages (id, room_id, seq, user_id, content, is_ai, client_message_id, status, metadata, created_at)
+       SELECT v.id, $1, counter.last_seq - $2 + v.ord, v.user_id, v.content, v.is_ai, v.client_message_id, v.status, v.metadata, v.created_at
+       FROM counter,
+            unnest($3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::varchar[], $8::varchar[], $9::jsonb[], $10::timestamptz[])
+              WITH ORDINALITY AS v(id, user_id, content, is_ai, client_message_id, status, metadata, created_at, ord)
+       RETURNING id, seq`,
+      [
+        roomId,
+        rows.length,
+        rows.map((r) => r.id),
+        rows.map((r) => r.userId),
+        rows.map((r) => r.content),
+        rows.map((r) => r.isAi),
+        rows.map((r) => r.clientMessageId),
+        rows.map((r) => r.status),
+        rows.map((r) => JSON.stringify(r.metadata ?? {})),
+        rows.map((r) => r.createdAt.toISOString()),
+      ],
+    );
+    return new Map(inserted.map((row) => [row.id, Number(row.seq)]));
+  }
+
+  /** Who an assistant reply belongs to, for deciding who may stop it; null when it is no assistant reply. */
+  async replyOwner(messageId: string): Promise<ReplyOwner | null> {
+    const rows: { room_id: string; status: MessageStatus; requested_by: string | null }[] = await this.dataSource.query(
+      `SELECT room_id, status, metadata->>'requestedBy' AS requested_by FROM messages WHERE id = $1 AND is_ai`,
+      [messageId],
+    );
+    return rows[0] ? { roomId: rows[0].room_id, status: rows[0].status, requestedBy: rows[0].requested_by } : null;
+  }
+
+  /** A reply's one write at its end: text, final status and metadata. */
+  async finishReply(messageId: string, end: ReplyEnd): Promise<void> {
+    await this.dataSource.query(`UPDATE messages SET content = $2, status = $3, metadata = $4, updated_at = now() WHERE id = $1`, [
+      messageId,
+      end.content,
+      end.status,
+      JSON.stringify(end.metadata),
+    ]);
+  }
+
+  /** Marks still-streaming replies alive, in one statement for all of them. */
+  async heartbeat(messageIds: string[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.dataSource.query(`UPDATE messages SET updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'streaming'`, [messageIds]);
+  }
+
+  /**
+   * Ends replies not marked alive for `staleAfterMs`: status `error`, `note` appended to their text,
+   * `errorCode` in their metadata. Returns them as ended (authors are the assistant, so no join).
+   */
+  async endAbandonedReplies(staleAfterMs: number, note: string, errorCode: string): Promise<ChatMessage[]> {
+    // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
+    const [rows]: [MessageRow[], number] = await this.dataSource.query(
+      `UPDATE messages SET status = 'error', updated_at = now(),
+              content = content || CASE WHEN content = '' THEN '' ELSE E'\n\n' END || $1::text,
+              metadata = metadata || jsonb_build_object('errorCode', $2::text)
+       WHERE status = 'streaming' AND coalesce(updated_at, created_at) < now() - make_interval(secs => $3)
+       RETURNING id, room_id, seq, user_id, NULL::text AS username, NULL::text AS display_name, content, is_ai,
+                 client_message_id, status, metadata, created_at`,
+      [note, errorCode, staleAfterMs / 1000],
+    );
+    return rows.map(toChatMessage);
+  }
+
+  /** Finished assistant replies in [from, to), grouped, with the tokens each stored. */
+  async usage(from: Date, to: Date, groupBy: UsageGroupBy): Promise<UsageAggregate[]> {
+    const { key, label, join } = USAGE_GROUPING[groupBy];
+    const rows: { key: string | null; label: string | null; requests: string; prompt: string; completion: string }[] = await this.dataSource.query(
+      `SELECT ${key} AS key, ${label} AS label, count(*) AS requests,
+              coalesce(sum((m.metadata->>'promptTokens')::bigint), 0) AS prompt,
+              coalesce(sum((m.metadata->>'completionTokens')::bigint), 0) AS completion
+       FROM messages m ${join}
+       WHERE m.is_ai AND m.status <> 'streaming' AND m.created_at >= $1 AND m.created_at < $2
+       GROUP BY 1, 2 ORDER BY 1`,
+      [from.toISOString(), to.toISOString()],
+    );
+    return rows.map((row) => ({
+      key: row.key,
+      label: row.label,
+      requests: Number(row.requests),
+      promptTokens: Number(row.prompt),
+      completionTokens: Number(row.completion),
+    }));
+  }
+
+  /** Messages stored in the last minute, over all rooms. */
+  async countLastMinute(): Promise<number> {
+    const [row]: { count: string }[] = await this.dataSource.query(`SELECT count(*) AS count FROM messages WHERE created_at > now() - interval '1 minute'`);
+    return Number(row.count);
+  }
+}

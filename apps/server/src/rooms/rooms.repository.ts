@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import type { RoomMemberRole } from '@chat/contract';
+import type { AuthUser } from '../auth/auth.types.js';
+import { RoomEntity, RoomMemberEntity } from './room.entity.js';
+
+/** A SQL condition with its named parameters, for a TypeORM query builder's `where`. */
+export interface SqlCondition {
+  condition: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface RoomSettings {
+  aiEnabled: boolean;
+  systemPrompt: string | null;
+}
+
+export interface NewRoom {
+  id: string;
+  name: string;
+  description: string | null;
+  visibility: RoomEntity['visibility'];
+  createdBy: string;
+  aiEnabled: boolean;
+  systemPrompt: string | null;
+}
+
+/**
+ * The one rule for which rooms a user may see and enter: public rooms, rooms they are a member
+ * of, and every room for an admin. `canEnter` is the same rule for one room already loaded.
+ */
+export function canEnter(user: AuthUser, room: Pick<RoomEntity, 'visibility'>, myRole: RoomMemberRole | null): boolean {
+  return room.visibility === 'public' || myRole !== null || user.role === 'admin';
+}
+
+/** SQL on rooms and their members. */
+@Injectable()
+export class RoomsRepository {
+  constructor(
+    @InjectRepository(RoomEntity) private readonly rooms: Repository<RoomEntity>,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** `canEnter` as SQL on the rooms alias `roomAlias`, for lists of rooms and of what belongs to them. */
+  visibleTo(user: AuthUser, roomAlias = 'r'): SqlCondition {
+    if (user.role === 'admin') return { condition: 'TRUE', parameters: {} };
+    return {
+      condition: `(${roomAlias}.visibility = 'public' OR EXISTS (
+        SELECT 1 FROM room_members visible_m WHERE visible_m.room_id = ${roomAlias}.id AND visible_m.user_id = :visibleToUserId))`,
+      parameters: { visibleToUserId: user.id },
+    };
+  }
+
+  /** `visibleTo` for a column holding a room id (null meaning "no room": always visible). */
+  roomIdVisibleTo(user: AuthUser, roomIdColumn: string): SqlCondition {
+    if (user.role === 'admin') return { condition: 'TRUE', parameters: {} };
+    const visible = this.visibleTo(user, 'visible_r');
+    return {
+      condition: `(${roomIdColumn} IS NULL OR ${roomIdColumn} IN (SELECT visible_r.id FROM rooms visible_r WHERE ${visible.condition}))`,
+      parameters: visible.parameters,
+    };
+  }
+
+  /** The room and its owner's membership, together or not at all. */
+  async createWithOwner(room: NewRoom): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      // insert, not save: save() updates a row whose id exists, which let anyone take over a room by its id.
+      await manager.getRepository(RoomEntity).insert(room);
+      await manager.getRepository(RoomMemberEntity).insert({ roomId: room.id, userId: room.createdBy, role: 'owner' });
+    });
+  }
+
+  /** The assistant's settings for a room; null when it does not exist. */
+  async settings(roomId: string): Promise<RoomSettings | null> {
+    const room = await this.rooms.findOne({ select: { aiEnabled: true, systemPrompt: true }, where: { id: roomId } });
+    return room ? { aiEnabled: room.aiEnabled, systemPrompt: room.systemPrompt } : null;
+  }
+
+  count(): Promise<number> {
+    return this.rooms.count();
+  }
+}
