@@ -1,4 +1,5 @@
 import { InjectionToken } from '@angular/core';
+import { MESSAGE_MAX_LENGTH_DEFAULT } from '@chat/contract';
 
 export interface ChatConfig {
   /** Prefix for REST calls; '' is the page's own origin, where the server serves the console. */
@@ -20,7 +21,7 @@ export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   ackTimeoutMs: 10_000,
   historyPageSize: 50,
   roomsRefreshMs: 60_000,
-  messageMaxLength: 4000,
+  messageMaxLength: MESSAGE_MAX_LENGTH_DEFAULT,
 };
 
 export const CHAT_CONFIG = new InjectionToken<ChatConfig>('CHAT_CONFIG', {

@@ -1,3 +1,4 @@
+import { ASSISTANT_DISPLAY_NAME } from '@chat/contract';
 import type { TimelineEntry } from './timeline';
 
 export type AuthorKind = 'own' | 'other' | 'ai';
@@ -35,7 +36,7 @@ function authorOf(entry: TimelineEntry, me: { id: string; username: string; disp
     };
   }
   const m = entry.message;
-  if (m.isAi) return { id: 'ai', kind: 'ai', displayName: m.displayName || 'AI Assistant', username: m.username, timestamp: m.timestamp };
+  if (m.isAi) return { id: 'ai', kind: 'ai', displayName: m.displayName || ASSISTANT_DISPLAY_NAME, username: m.username, timestamp: m.timestamp };
   const own = me !== null && m.userId === me.id;
   return { id: m.userId ?? m.username, kind: own ? 'own' : 'other', displayName: m.displayName || m.username, username: m.username, timestamp: m.timestamp };
 }

@@ -1,13 +1,3 @@
-/**
- * Characters as the server counts them for MESSAGE_MAX_LENGTH: code points, so an emoji is one
- * character, not two UTF-16 units.
- */
-export function codePointLength(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
-}
-
 /** A fresh id that makes a send idempotent: resending it never stores the message twice. */
 export function newClientMessageId(): string {
   return crypto.randomUUID();

@@ -1,7 +1,8 @@
 import type { ChatMessage, Citation } from '@chat/contract';
 import { citationsOf } from './citations';
 import { groupMessages } from './message-groups';
-import { codePointLength, initials } from './text';
+import { codePointLength } from '@chat/contract';
+import { initials } from './text';
 import { mergeMessages, OutgoingMessage, toTimeline } from './timeline';
 import { typingText } from './typing-text';
 

@@ -3,6 +3,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import {
   Ack,
   AckResponse,
+  ASSISTANT_DISPLAY_NAME,
   ChatMessage,
   ClientEvent,
   ErrorCode,
@@ -76,7 +77,6 @@ export const TYPING_REFRESH_MS = 4_000;
 /** Someone else's "typing" is dropped after this long without a refresh, should its stop be lost. */
 export const TYPING_EXPIRE_MS = 8_000;
 /** Display name of assistant replies before their stored version arrives. */
-export const ASSISTANT_NAME = 'AI Assistant';
 
 interface TypingStep {
   active: boolean;
@@ -295,7 +295,7 @@ export class ChatRealtimeService {
           mergeMap((group) => group.pipe(switchMap((u) => timer(TYPING_EXPIRE_MS).pipe(map(() => u))))),
           tap((u) => this.updateRoom(u.roomId, (r) => reduce.typing(r, u, false))),
         ),
-        on(ServerEvent.AiStreamStart).pipe(tap((p) => this.updateRoom(p.roomId, (r) => reduce.streamStart(r, p, ASSISTANT_NAME)))),
+        on(ServerEvent.AiStreamStart).pipe(tap((p) => this.updateRoom(p.roomId, (r) => reduce.streamStart(r, p, ASSISTANT_DISPLAY_NAME)))),
         on(ServerEvent.AiStreamDelta).pipe(tap((p) => this.updateRoom(p.roomId, (r) => reduce.streamDelta(r, p)))),
         on(ServerEvent.AiStreamEnd).pipe(tap(({ message }) => this.updateRoom(message.roomId, (r) => reduce.messages(r, [message])))),
         on(ServerEvent.Error).pipe(tap((error) => this.onServerError(error))),

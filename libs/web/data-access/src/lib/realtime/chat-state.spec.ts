@@ -1,4 +1,4 @@
-import type { AiStreamStartPayload, ChatMessage } from '@chat/contract';
+import type { ChatMessage } from '@chat/contract';
 import { emptyRoom, reduce, resumeSeq, streamText } from './chat-state';
 
 const msg = (seq: number, status: ChatMessage['status'] = 'complete'): ChatMessage => ({
@@ -18,10 +18,6 @@ describe('chat state', () => {
   it('should assemble live stream text contiguously from index 0, waiting at a gap', () => {
     expect(streamText({ base: '', chunks: { 0: 'a', 1: 'b', 3: 'd' }, from: 0 })).toBe('ab');
     expect(streamText({ base: '', chunks: { 1: 'b' }, from: 0 })).toBe('');
-  });
-
-  it('should mark what a mid-stream joiner missed instead of waiting for it', () => {
-    expect(streamText({ base: '', chunks: { 4: 'e', 5: 'f', 7: 'h' }, from: null })).toBe('ef … h');
   });
 
   it('should continue a stream from a known later index, waiting at a gap there too', () => {
@@ -52,15 +48,6 @@ describe('chat state', () => {
     room = reduce.streamDelta(room, { messageId: 'ai', roomId: 'r', index: 4, delta: 'e' });
     expect(room.messages.map((m) => m.content)).toEqual(['abcde']);
     expect(room.streams['ai']).toEqual({ base: 'abcd', chunks: { 4: 'e' }, from: 4 });
-  });
-
-  it('should still mark the gap of a mid-stream start that has no nextIndex (an older server)', () => {
-    const payload = { messageId: 'ai', roomId: 'r', seq: 1, replyTo: null, content: '' } as unknown as AiStreamStartPayload;
-    let room = reduce.streamStart(emptyRoom('r'), payload, 'AI');
-    room = reduce.streamDelta(room, { messageId: 'ai', roomId: 'r', index: 5, delta: 'late' });
-    expect(room.messages[0].content).toBe('late');
-    room = reduce.streamDelta(room, { messageId: 'ai', roomId: 'r', index: 7, delta: 'r' });
-    expect(room.messages[0].content).toBe('late … r');
   });
 
   it('should show who came online by their display name', () => {

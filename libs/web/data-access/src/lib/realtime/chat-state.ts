@@ -1,3 +1,4 @@
+import { ASSISTANT_USERNAME } from '@chat/contract';
 import type { AiStreamDeltaPayload, AiStreamStartPayload, ChatMessage, ErrorPayload, JoinedRoomPayload, PresenceUser, RoomUserPayload } from '@chat/contract';
 import { type ConnectionState, mergeMessages, type OutgoingMessage } from '@chat/web-util';
 
@@ -10,11 +11,9 @@ export interface StreamBuffer {
   chunks: Readonly<Record<number, string>>;
   /**
    * The index of the first delta that follows `base`: the start's `nextIndex` (0 for a reply that
-   * has just begun; further on for one joined mid-way, whose `base` already holds the deltas before
-   * it). null only when a start without `nextIndex` (an older server) arrived mid-stream: what was
-   * missed is then marked instead of waited for.
+   * has just begun; further on for one joined mid-way, whose `base` already holds the deltas before it).
    */
-  from: number | null;
+  from: number;
 }
 
 export interface RoomState {
@@ -87,20 +86,16 @@ function withMessages(room: RoomState, incoming: readonly ChatMessage[]): RoomSt
   return advanceSynced({ ...room, messages, outgoing, latestSeq: Math.max(room.latestSeq, newest) });
 }
 
-/** Assembles a stream's text: contiguous from where it is known to start (waiting at a gap), or gaps marked when that is unknown. */
+/** Assembles a stream's text: contiguous from where it starts, waiting at a gap for the missing delta. */
 export function streamText(buffer: StreamBuffer): string {
   const indexes = Object.keys(buffer.chunks)
     .map(Number)
     .sort((a, b) => a - b);
   let text = buffer.base;
-  let expected = buffer.from ?? indexes[0];
+  let expected = buffer.from;
   for (const index of indexes) {
     if (index < expected) continue;
-    if (index > expected) {
-      // A known start waits for the missing delta; a stream joined mid-way without one marks what it missed.
-      if (buffer.from !== null) break;
-      text += ' … ';
-    }
+    if (index > expected) break;
     text += buffer.chunks[index];
     expected = index + 1;
   }
@@ -135,14 +130,11 @@ export const reduce = {
     const previous = room.streams[payload.messageId];
     // `content` holds every delta before `nextIndex`: the text continues from there with no gap,
     // whether the reply has just started (0) or this tab (re)joined half-way through it. Deltas kept
-    // from before that index are covered by `content`. A start without `nextIndex` (an older server)
-    // is contiguous from 0 only when it arrives live; during a catch-up it may be half-way.
-    const nextIndex = typeof payload.nextIndex === 'number' && payload.nextIndex >= 0 ? payload.nextIndex : undefined;
-    const from = nextIndex ?? (room.joined ? (previous ? previous.from : 0) : null);
-    const base = nextIndex !== undefined ? payload.content : payload.content || (previous?.base ?? '');
+    // from before that index are covered by `content`.
+    const from = payload.nextIndex;
     const kept = previous?.chunks ?? {};
-    const chunks = nextIndex === undefined ? kept : Object.fromEntries(Object.entries(kept).filter(([index]) => Number(index) >= nextIndex));
-    const buffer: StreamBuffer = { base, chunks, from };
+    const chunks = Object.fromEntries(Object.entries(kept).filter(([index]) => Number(index) >= from));
+    const buffer: StreamBuffer = { base: payload.content, chunks, from };
     // The start does not say who asked; the question (an earlier seq, so already here) does. The
     // asker may stop the reply, so the Stop button needs it before the stored version arrives.
     const askedBy = payload.replyTo ? room.messages.find((m) => m.id === payload.replyTo)?.userId : undefined;
@@ -151,7 +143,7 @@ export const reduce = {
       roomId: payload.roomId,
       seq: payload.seq,
       userId: null,
-      username: 'assistant',
+      username: ASSISTANT_USERNAME,
       displayName: assistantName,
       content: payload.content,
       timestamp: new Date().toISOString(),

@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/cor
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
+import { KNOWLEDGE_TITLE_MAX_LENGTH } from '@chat/contract';
 import type { KnowledgeDocumentView } from '@chat/contract';
 import { describeApiError, KnowledgeApi, toApiError } from '@chat/web-data-access';
 import { formatMessageTime } from '@chat/web-util';
@@ -39,6 +40,7 @@ export class AdminKnowledgeComponent {
     ),
   );
   protected readonly missingMessage = MISSING;
+  protected readonly titleMaxLength = KNOWLEDGE_TITLE_MAX_LENGTH;
 
   protected mode: 'file' | 'text' = 'file';
   protected title = '';

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
+import { PASSWORD_MIN_LENGTH } from '@chat/contract';
 import type { UpdateUserRequest, UserAdminView, UserRole } from '@chat/contract';
 import { describeApiError, SessionStore, UsersApi } from '@chat/web-data-access';
 import { BehaviorSubject, catchError, map, of, switchMap } from 'rxjs';
@@ -17,6 +18,7 @@ type UsersLoad = { users: UserAdminView[]; error: null } | { users: null; error:
 export class AdminUsersComponent {
   private readonly api = inject(UsersApi);
   protected readonly me = inject(SessionStore).user;
+  protected readonly passwordMinLength = PASSWORD_MIN_LENGTH;
 
   private readonly reload = new BehaviorSubject<void>(undefined);
   protected readonly load = toSignal(

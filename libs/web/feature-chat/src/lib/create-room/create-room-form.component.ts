@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, output, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
-import { ROOM_ID_PATTERN, RoomView, RoomVisibility } from '@chat/contract';
+import { ROOM_DESCRIPTION_MAX_LENGTH, ROOM_ID_MAX_LENGTH, ROOM_ID_PATTERN, ROOM_NAME_MAX_LENGTH, RoomView, RoomVisibility } from '@chat/contract';
 import { describeApiError, RoomsStore } from '@chat/web-data-access';
 
 @Component({
@@ -11,7 +11,7 @@ import { describeApiError, RoomsStore } from '@chat/web-data-access';
     <form class="create" (ngSubmit)="submit()" data-testid="create-room-form" aria-labelledby="create-room-title">
       <h3 id="create-room-title">New room</h3>
       <label for="room-name">Name</label>
-      <input id="room-name" name="name" data-testid="create-room-name" required maxlength="100" [(ngModel)]="name" />
+      <input id="room-name" name="name" data-testid="create-room-name" required [maxlength]="limits.name" [(ngModel)]="name" />
       <label for="room-id">Address <span class="optional">(optional)</span></label>
       <input
         id="room-id"
@@ -20,13 +20,13 @@ import { describeApiError, RoomsStore } from '@chat/web-data-access';
         placeholder="e.g. team-design"
         autocapitalize="none"
         spellcheck="false"
-        maxlength="64"
+        [maxlength]="limits.id"
         aria-describedby="room-id-hint"
         [(ngModel)]="id"
       />
       <small id="room-id-hint">Lowercase letters, digits, - and _. The room's link is /rooms/&lt;address&gt;.</small>
       <label for="room-description">Description <span class="optional">(optional)</span></label>
-      <input id="room-description" name="description" maxlength="500" [(ngModel)]="description" />
+      <input id="room-description" name="description" [maxlength]="limits.description" [(ngModel)]="description" />
       <fieldset>
         <legend>Who can join</legend>
         <label class="inline"><input type="radio" name="visibility" value="public" [(ngModel)]="visibility" /> Everyone</label>
@@ -62,6 +62,8 @@ export class CreateRoomFormComponent {
   readonly created = output<RoomView>();
   readonly cancelled = output<void>();
 
+  /** The server's limits, so the form refuses what the server would. */
+  protected readonly limits = { name: ROOM_NAME_MAX_LENGTH, id: ROOM_ID_MAX_LENGTH, description: ROOM_DESCRIPTION_MAX_LENGTH };
   protected name = '';
   protected id = '';
   protected description = '';

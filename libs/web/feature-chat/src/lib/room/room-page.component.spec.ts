@@ -1,7 +1,7 @@
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { RoomMemberView, RoomUserPayload, RoomView } from '@chat/contract';
+import type { RoomMemberView, RoomView } from '@chat/contract';
 import { ChatRealtimeService, emptyRoom, RoomsApi, RoomsStore, RoomState, SessionStore } from '@chat/web-data-access';
 import { BehaviorSubject, map, of } from 'rxjs';
 import { RoomPageComponent } from './room-page.component';
@@ -98,13 +98,6 @@ describe(RoomPageComponent.name, () => {
       ['u-alice', 'true'],
       ['u-me', 'true'],
     ]);
-  });
-
-  it('should name a typist whose event has no display name (an older server) from the member list', async () => {
-    const { fixture, el } = await render();
-    state.next({ ...state.value, typing: [{ userId: 'u-alice', username: 'alice', roomId: 'general' } as RoomUserPayload] });
-    await fixture.whenStable();
-    expect(el.querySelector('[data-testid=typing-indicator]')?.textContent?.trim()).toBe('Alice Liddell is typing…');
   });
 
   it('should explain a room that cannot be shown', async () => {

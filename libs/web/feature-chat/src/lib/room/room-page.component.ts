@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, DOCUMENT, effect, inject,
 import { toObservable, toSignal } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
 import { ErrorCode } from '@chat/contract';
-import { CHAT_CONFIG, ChatRealtimeService, RoomMembersStore, RoomsStore, SessionStore } from '@chat/web-data-access';
+import { CHAT_CONFIG, ChatRealtimeService, RoomsStore, SessionStore } from '@chat/web-data-access';
 import { ComposerComponent, ComposerSubmit, MessageListComponent, TypingIndicatorComponent } from '@chat/web-ui';
 import { switchMap } from 'rxjs';
 import { MembersPanelComponent } from '../members/members-panel.component';
@@ -28,8 +28,6 @@ export class RoomPageComponent {
   protected readonly state = toSignal(this.roomId$.pipe(switchMap((id) => this.realtime.room$(id))));
   protected readonly timeline = toSignal(this.roomId$.pipe(switchMap((id) => this.realtime.timeline$(id))), { initialValue: [] });
   private readonly roomList = toSignal(this.rooms.rooms$, { initialValue: [] });
-  private readonly membersStore = inject(RoomMembersStore);
-  private readonly members = toSignal(this.roomId$.pipe(switchMap((id) => this.membersStore.members$(id))));
 
   protected readonly room = computed(() => this.roomList().find((r) => r.id === this.roomId()) ?? null);
   protected readonly title = computed(() => this.room()?.name ?? this.roomId());
@@ -41,10 +39,7 @@ export class RoomPageComponent {
   protected readonly typingNames = computed(() => {
     const state = this.state();
     if (!state) return [];
-    // user_typing carries the typist's display name; a payload without one (an older server) is
-    // named from presence or the member list, and by username as the last resort.
-    const names = new Map([...state.online, ...(this.members()?.members ?? [])].map((u) => [u.userId, u.displayName]));
-    return state.typing.map((u) => u.displayName || names.get(u.userId) || u.username);
+    return state.typing.map((u) => u.displayName);
   });
   protected readonly error = computed(() => {
     const e = this.state()?.error;

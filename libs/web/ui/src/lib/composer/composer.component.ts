@@ -1,13 +1,10 @@
 import { ChangeDetectionStrategy, Component, computed, ElementRef, input, output, signal, viewChild } from '@angular/core';
-import { codePointLength } from '@chat/web-util';
+import { codePointLength, mentionsAssistant, MESSAGE_MAX_LENGTH_DEFAULT } from '@chat/contract';
 
 export interface ComposerSubmit {
   content: string;
   useAi: boolean;
 }
-
-/** "@ai" as a word, as the server detects it. */
-const AI_MENTION = /(^|[^\w@])@ai\b/i;
 
 /**
  * Writes a message: Enter sends, Shift+Enter starts a new line, a counter appears near the length
@@ -64,7 +61,7 @@ const AI_MENTION = /(^|[^\w@])@ai\b/i;
   styleUrl: './composer.component.css',
 })
 export class ComposerComponent {
-  readonly maxLength = input(4000);
+  readonly maxLength = input(MESSAGE_MAX_LENGTH_DEFAULT);
   /** The room has the assistant on. */
   readonly aiAvailable = input(true);
   readonly placeholder = input('Write a message…');
@@ -81,7 +78,7 @@ export class ComposerComponent {
   /** The counter shows from 90 % of the limit. */
   protected readonly showCounter = computed(() => this.length() >= Math.floor(this.maxLength() * 0.9));
   protected readonly canSend = computed(() => this.text().trim() !== '' && !this.tooLong());
-  protected readonly aiRequested = computed(() => this.aiAvailable() && (this.askAi() || AI_MENTION.test(this.text())));
+  protected readonly aiRequested = computed(() => this.aiAvailable() && (this.askAi() || mentionsAssistant(this.text())));
 
   private readonly field = viewChild.required<ElementRef<HTMLTextAreaElement>>('field');
 
