@@ -45,7 +45,8 @@ describe('assistant: concurrency, queue and rate limits', () => {
       LLM_TIMEOUT_MS: '5000',
     });
     tokens.push(...(await Promise.all(Array.from({ length: 11 }, () => t.createUser()))).map((u) => u.token));
-  });
+    // Eleven accounts are 22 scrypt runs; on a loaded shared machine that alone outlasts the default 30 s.
+  }, 120_000);
   afterAll(async () => {
     await t.close();
     await fake.close();
