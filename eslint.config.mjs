@@ -1,7 +1,9 @@
 // ESLint 9 flat config for the whole workspace. Every project's `lint` target runs
 // `eslint <projectRoot>` from the workspace root, so this one file applies everywhere.
-// Rules are syntax-only (no type information) to keep linting fast.
+// Most rules are syntax-only; the promise rules the style guide promises need type information and
+// run, through typescript-eslint's project service, on the server, its tooling and the console.
 import js from '@eslint/js';
+import angular from 'angular-eslint';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
@@ -20,6 +22,8 @@ const depConstraints = [
   { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:server', 'scope:shared'] },
   { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:web', 'scope:shared'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  // The browser suite drives the whole product: the console through Chromium, the server with the fake model.
+  { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server'] },
 
   // Layers: dependencies only point "down".
   {
@@ -28,11 +32,16 @@ const depConstraints = [
   },
   {
     sourceTag: 'type:e2e',
-    onlyDependOnLibsWithTags: ['type:contract', 'type:util'],
+    onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:tooling'],
   },
+  // Tooling (benchmark, retrieval evaluation, the fake model server) is not the product: the server's
+  // own code may not import it (type:app does not list it); only its tests may (see below).
+  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:tooling', 'type:contract', 'type:util'] },
+  // A feature library never imports another feature library: what two features share moves down
+  // into data-access, ui or util.
   {
     sourceTag: 'type:feature',
-    onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:ui', 'type:util', 'type:contract'],
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:ui', 'type:util', 'type:contract'],
   },
   {
     sourceTag: 'type:data-access',
@@ -42,6 +51,16 @@ const depConstraints = [
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contract'] },
   { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract'] },
 ];
+
+/** Options of @nx/enforce-module-boundaries; `allow` lists imports exempt from it. */
+function boundaries({ allow = [], constraints = depConstraints } = {}) {
+  return {
+    enforceBuildableLibDependency: true,
+    // The shared Jest preset lives at the workspace root, outside every project.
+    allow: ['^(\\.\\./)+jest\\.preset(\\.ts)?$', ...allow],
+    depConstraints: constraints,
+  };
+}
 
 export default tseslint.config(
   {
@@ -60,17 +79,27 @@ export default tseslint.config(
   {
     files: [...TS_FILES, ...JS_FILES],
     plugins: { '@nx': nx },
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries()] },
+  },
+  // The server's tests drive it against the fake model server (type:tooling).
+  {
+    files: ['apps/server/test/**', 'apps/server/src/**/*.spec.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
-        {
-          enforceBuildableLibDependency: true,
-          // The shared Jest preset lives at the workspace root, outside every project.
-          allow: ['^(\\.\\./)+jest\\.preset(\\.ts)?$'],
-          depConstraints,
-        },
+        boundaries({
+          constraints: depConstraints.map((c) =>
+            c.sourceTag === 'type:app' ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:tooling'] } : c,
+          ),
+        }),
       ],
     },
+  },
+  // The benchmark and the retrieval evaluation run the server's own modules in-process (that is what
+  // they measure), so they may import its sources; the tags above keep the reverse forbidden.
+  {
+    files: ['apps/server-bench/**', 'apps/retrieval-eval/**'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ allow: ['^(\\.\\./)+server/src/'] })] },
   },
 
   // JavaScript: eslint recommended.
@@ -101,6 +130,43 @@ export default tseslint.config(
     },
   },
 
+  // No floating promises (await, or `void` with a handled `.catch`) and no promise where a void
+  // callback is expected: type-aware, on every TypeScript source that a tsconfig covers.
+  {
+    files: [
+      'apps/server/{src,test}/**/*.ts',
+      'apps/server-bench/src/**/*.ts',
+      'apps/retrieval-eval/src/**/*.ts',
+      'libs/server-testing/src/**/*.ts',
+      'apps/web/src/**/*.ts',
+      'libs/web/*/src/**/*.ts',
+    ],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+
+  // The console: angular-eslint's recommended rules, OnPush everywhere, and its template rules
+  // (recommended + accessibility) on inline templates and .html files alike.
+  {
+    files: ['apps/web/src/**/*.ts', 'libs/web/*/src/**/*.ts'],
+    extends: [...angular.configs.tsRecommended],
+    processor: angular.processInlineTemplates,
+    rules: {
+      '@angular-eslint/prefer-on-push-component-change-detection': 'error',
+      '@angular-eslint/component-selector': ['error', { type: 'element', prefix: ['app', 'chat'], style: 'kebab-case' }],
+      '@angular-eslint/directive-selector': ['error', { type: 'attribute', prefix: ['app', 'chat'], style: 'camelCase' }],
+    },
+  },
+  {
+    files: ['apps/web/src/**/*.html', 'libs/web/*/src/**/*.html'],
+    extends: [...angular.configs.templateRecommended, ...angular.configs.templateAccessibility],
+  },
+
   // Application code logs through a logger; console.warn/error stay allowed for last-resort reporting.
   {
     files: [...TS_FILES, ...JS_FILES],
@@ -109,7 +175,7 @@ export default tseslint.config(
 
   // Node-side code (server, e2e harness, tooling) knows Node globals; the console knows the browser's.
   {
-    files: ['apps/server/**', 'libs/**', 'apps/web-e2e/**', 'scripts/**', '*.{ts,mjs,js,cjs}'],
+    files: ['apps/server/**', 'apps/server-bench/**', 'apps/retrieval-eval/**', 'libs/**', 'apps/web-e2e/**', 'scripts/**', '*.{ts,mjs,js,cjs}'],
     // The console's libraries run in the browser (their vitest configs, *.mts, run in Node).
     ignores: ['libs/web/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
@@ -122,6 +188,11 @@ export default tseslint.config(
   {
     files: ['apps/web-e2e/specs/**'],
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
+  },
+  // Playwright fixtures that need no other fixture are written `async ({}, use) => …` (its documented form).
+  {
+    files: ['apps/web-e2e/src/fixtures.ts'],
+    rules: { 'no-empty-pattern': ['error', { allowObjectPatternsAsParameters: true }] },
   },
 
   // Specs: jest globals on the Node side, vitest globals (enabled by the Angular builder) on the web.
@@ -137,8 +208,8 @@ export default tseslint.config(
   // Places where printing to the console is the point.
   {
     files: [
-      'apps/server/src/bench/**',
-      'apps/server/bench/**',
+      'apps/server-bench/**',
+      'apps/retrieval-eval/**',
       'apps/web-e2e/**',
       'scripts/**',
       '**/scripts/**',

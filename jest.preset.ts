@@ -22,6 +22,7 @@ export const nodeEsmPreset: Config = {
   },
   moduleNameMapper: {
     '^@chat/contract$': '<rootDir>/../../libs/contract/src/index.ts',
+    '^@chat/server-testing$': '<rootDir>/../../libs/server-testing/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

@@ -52,7 +52,7 @@ function untilAdmitted(admitted: Promise<void>, signal: AbortSignal): Promise<vo
     admitted.then(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
-    });
+    }, reject);
   });
 }
 

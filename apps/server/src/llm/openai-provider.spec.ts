@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@chat/contract';
 import { loadConfig } from '../config/app-config.js';
 import type { LlmConfig } from '../config/app-config.js';
-import { FakeOpenAiServer } from '../testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import { LlmChunk, LlmFailure } from './llm-provider.js';
 import { OpenAiProvider } from './openai-provider.js';
 

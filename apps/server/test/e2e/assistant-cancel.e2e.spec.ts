@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { countTokens } from 'gpt-tokenizer';
 import { ErrorCode } from '@chat/contract';
 import type { AiStreamStartPayload, ChatMessage } from '@chat/contract';
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import {
   createRoom,
   found,

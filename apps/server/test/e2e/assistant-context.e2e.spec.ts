@@ -1,6 +1,6 @@
 import { countTokens } from 'gpt-tokenizer';
 import { DEFAULT_SYSTEM_PROMPT } from '../../src/llm/prompt-builder.js';
-import { FakeOpenAiServer, RecordedRequest } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer, RecordedRequest } from '@chat/server-testing';
 import { askAndWait, createRoom, joinRoom, send } from '../support/assistant-helpers.js';
 import { ChatClient, startTestApp, TestApp } from '../support/test-app.js';
 

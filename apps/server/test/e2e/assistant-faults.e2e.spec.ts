@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@chat/contract';
 import type { AiStreamStartPayload, ChatMessage, ErrorPayload } from '@chat/contract';
-import { FakeOpenAiServer, FakeReply } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer, FakeReply } from '@chat/server-testing';
 import { joinRoom, ReplyLog, replyLog, replyStarted, replyEnded, send, storedRow, upstreamClosed } from '../support/assistant-helpers.js';
 import { ChatClient, nextEvent, startTestApp, TestApp } from '../support/test-app.js';
 

@@ -1,6 +1,6 @@
 import type { ChatMessage, KnowledgeDocumentView } from '@chat/contract';
 import { OFFLINE_NOTHING_FOUND } from '../../src/llm/offline-provider.js';
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import { createKnowledgeRoom, uploadJson } from '../support/knowledge-helpers.js';
 import { emitWithAck, nextEvent, startTestApp, TestApp } from '../support/test-app.js';
 

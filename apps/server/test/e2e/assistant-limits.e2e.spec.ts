@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@chat/contract';
 import { AssistantService } from '../../src/llm/assistant.service.js';
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import {
   aiRepliesTo,
   askAndWait,

@@ -1,7 +1,7 @@
 import { countTokens } from 'gpt-tokenizer';
 import { LlmProvider } from '../../src/llm/llm-provider.js';
 import { OFFLINE_NOTHING_FOUND } from '../../src/llm/offline-provider.js';
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import { askAndWait, joinRoom, replyLog } from '../support/assistant-helpers.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ErrorCode } from '@chat/contract';
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import { found, joinRoom, replyLog, replyStarted, send, upstreamReceived } from '../support/assistant-helpers.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 

@@ -1,4 +1,4 @@
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import { collect, emitWithAck, nextEvent, startTestApp, TestApp } from '../support/test-app.js';
 
 describe('assistant (smoke)', () => {

@@ -2,7 +2,7 @@ import { countTokens } from 'gpt-tokenizer';
 import { DataSource } from 'typeorm';
 import { ErrorCode } from '@chat/contract';
 import type { ChatMessage } from '@chat/contract';
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import {
   aiRepliesTo,
   askAndWait,

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ErrorCode } from '@chat/contract';
 import type { ChatMessage, HttpErrorBody, UsageReport, UsageRow } from '@chat/contract';
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import { askAndWait, createRoom, joinRoom, replyEnded, replyStarted, send, storedRow, upstreamReceived } from '../support/assistant-helpers.js';
 import { ChatClient, emitWithAck, startTestApp, TestApp } from '../support/test-app.js';
 

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app/create-app.js';
 import { ReplyHousekeeping } from '../../src/llm/reply-housekeeping.js';
 import { MessageWriter } from '../../src/messages/message-writer.js';
-import { FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import { emitWithAck, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
 describe('abandoned assistant replies', () => {

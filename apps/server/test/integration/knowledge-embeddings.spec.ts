@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { KnowledgeIndex } from '../../src/knowledge/knowledge-index.js';
 import { KnowledgeService } from '../../src/knowledge/knowledge.service.js';
 import { RRF_K } from '../../src/knowledge/rank-fusion.js';
-import { fakeEmbedding, FakeOpenAiServer } from '../../src/testing/fake-openai-server.js';
+import { fakeEmbedding, FakeOpenAiServer } from '@chat/server-testing';
 import { uploadJson } from '../support/knowledge-helpers.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 

@@ -9,7 +9,7 @@ import type {
   RoomView,
   ServerToClientEvents,
 } from '@chat/contract';
-import type { FakeOpenAiServer, RecordedRequest } from '../../src/testing/fake-openai-server.js';
+import type { FakeOpenAiServer, RecordedRequest } from '@chat/server-testing';
 import { ChatClient, emitWithAck, eventually, nextEvent, TestApp } from './test-app.js';
 
 /** Waits long enough for any reply to end: the longest fault path in these specs is a few seconds of backoff. */

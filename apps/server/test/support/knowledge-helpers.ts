@@ -3,7 +3,7 @@ import type { CreateKnowledgeDocumentRequest, HttpErrorBody, KnowledgeDocumentVi
 import type { TestApp } from './test-app.js';
 
 /** The evaluation set's documents double as realistic fixtures. */
-export const EVAL_DOCUMENTS = new URL('../../eval/knowledge/documents/', import.meta.url);
+export const EVAL_DOCUMENTS = new URL('../../../retrieval-eval/data/documents/', import.meta.url);
 
 export function evalDocument(name: string): Buffer {
   return readFileSync(new URL(name, EVAL_DOCUMENTS));

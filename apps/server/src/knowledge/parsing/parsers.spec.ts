@@ -6,7 +6,7 @@ import { parseMarkdown } from './markdown-parser.js';
 import { parsePdf } from './pdf-parser.js';
 import { parsePlainText } from './text-parser.js';
 
-const EVAL_DOCUMENTS = new URL('../../../eval/knowledge/documents/', import.meta.url);
+const EVAL_DOCUMENTS = new URL('../../../../retrieval-eval/data/documents/', import.meta.url);
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('knowledge document parsers', () => {

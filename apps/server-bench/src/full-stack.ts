@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { LoginResponse, RoomView, UserAdminView } from '@chat/contract';
-import { createApp } from '../app/create-app.js';
-import { loadConfig } from '../config/app-config.js';
+import { createApp } from '../../server/src/app/create-app.js';
+import { loadConfig } from '../../server/src/config/app-config.js';
 
 export interface BenchDatabase {
   name: string;

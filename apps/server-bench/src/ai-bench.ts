@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig } from '../../server/src/config/app-config.js';
 import { replyTokens, type AiLoadSpec, type AiRunResult, type AiRunSpec, type StreamFaults } from './ai-protocol.js';
 import { othersShare, postgresCpuMeter } from './cpu.js';
 import type { FakeUpstreamData, FromFake, ToFake } from './fake-upstream-worker.js';

@@ -2,10 +2,12 @@
 // under his display name (the user_typing event carries it), and it goes away as soon as Bob
 // sends, well before the server's typing TTL (6 s) could have ended it.
 
-import { adminApi, openRoom, sel, T, waitOnline } from '../support/chat.mjs';
+import assert from 'node:assert/strict';
+import { test } from '../src/fixtures.js';
+import { adminApi, composer, openRoom, sel, T, waitOnline } from '../src/chat.js';
 
-/** @param {{ browser: import('playwright-core').Browser, baseUrl: string, admin: {username: string, password: string}, assert: typeof import('node:assert/strict') }} ctx */
-export async function run({ browser, baseUrl, admin, assert }) {
+test('the typing indicator shows the display name and goes away on send', async ({ browser, baseURL, admin }) => {
+  const baseUrl = baseURL!;
   const api = await adminApi(baseUrl, admin);
   const alice = await api.createUser('alice', 'Alice');
   const bob = await api.createUser('bob', 'BOB');
@@ -20,8 +22,8 @@ export async function run({ browser, baseUrl, admin, assert }) {
   assert.equal((await indicator.textContent()).trim(), '', 'nobody is typing at first');
 
   // Bob types, key by key.
-  await b.page.locator(sel.composer).click();
-  await b.page.locator(sel.composer).pressSequentially('Working on the report', { delay: 25 });
+  await composer(b.page).click();
+  await composer(b.page).pressSequentially('Working on the report', { delay: 25 });
   await a.page.waitForFunction(
     (selector) => document.querySelector(selector)?.textContent?.trim() === 'BOB is typing…',
     sel.typing,
@@ -40,11 +42,11 @@ export async function run({ browser, baseUrl, admin, assert }) {
   assert.ok(clearedAfter < 4_000, `the indicator cleared ${clearedAfter} ms after the send (the TTL is 6 s)`);
 
   // Typing again and clearing the field by hand ends it too.
-  await b.page.locator(sel.composer).pressSequentially('one more', { delay: 25 });
+  await composer(b.page).pressSequentially('one more', { delay: 25 });
   await indicator.filter({ hasText: 'BOB is typing…' }).waitFor({ timeout: T.live });
-  await b.page.locator(sel.composer).fill('');
+  await composer(b.page).fill('');
   await a.page.waitForFunction((selector) => document.querySelector(selector)?.textContent?.trim() === '', sel.typing, { timeout: T.quick });
 
-  a.watch.assertNone(assert);
-  b.watch.assertNone(assert);
-}
+  a.watch.assertNone();
+  b.watch.assertNone();
+});

@@ -60,6 +60,15 @@ export class FakeOpenAiServer {
   /** The next this-many `/v1/embeddings` requests fail with 503. */
   failEmbeddings = 0;
 
+  /** Back to a fresh fake (default reply, empty script and record), so one test does not leak into the next. */
+  reset(): this {
+    this.defaultReply = { kind: 'stream', tokens: ['Hello', ' from', ' the', ' fake', ' model.'] };
+    this.script.length = 0;
+    this.requests.length = 0;
+    this.failEmbeddings = 0;
+    return this;
+  }
+
   /** Replies for the next requests, in order. */
   enqueue(...replies: FakeReply[]): this {
     this.script.push(...replies);

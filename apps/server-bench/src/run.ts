@@ -13,7 +13,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { MessageWriter } from '../messages/message-writer.js';
+import { MessageWriter } from '../../server/src/messages/message-writer.js';
 import { aiFaults, measureAi, reportAi, type AiResults } from './ai-bench.js';
 import { startBareServer } from './bare-server.js';
 import { othersShare, postgresCpuMeter } from './cpu.js';

@@ -2,10 +2,13 @@
 // without a reload and the other way round, once each and in the same seq order on both pages; a
 // person's own messages look different from the others'; HTML typed by a user is shown as text.
 
-import { adminApi, openRoom, sel, shownMessages, T, waitOnline } from '../support/chat.mjs';
+import type { Page } from '@playwright/test';
+import assert from 'node:assert/strict';
+import { test } from '../src/fixtures.js';
+import { adminApi, composer, openRoom, sel, shownMessages, T, waitOnline } from '../src/chat.js';
 
-/** @param {{ browser: import('playwright-core').Browser, baseUrl: string, admin: {username: string, password: string}, assert: typeof import('node:assert/strict') }} ctx */
-export async function run({ browser, baseUrl, admin, assert }) {
+test('two people chat live: each sees the other\'s messages once, in the same order', async ({ browser, baseURL, admin }) => {
+  const baseUrl = baseURL!;
   const api = await adminApi(baseUrl, admin);
   const alice = await api.createUser('alice', 'Alice Archer');
   const bob = await api.createUser('bob', 'Bob Baker');
@@ -17,11 +20,11 @@ export async function run({ browser, baseUrl, admin, assert }) {
   await waitOnline(a.page, bob);
   await waitOnline(b.page, alice);
 
-  const send = async (page, text) => {
-    await page.fill(sel.composer, text);
+  const send = async (page: Page, text: string) => {
+    await composer(page).fill(text);
     await page.keyboard.press('Enter');
   };
-  const stored = (page, text) => page.locator(sel.stored, { hasText: text });
+  const stored = (page: Page, text: string) => page.locator(sel.stored, { hasText: text });
 
   // Alice → Bob, with HTML in it.
   const fromAlice = `Hi Bob, this is <b>x</b> & <img src=x onerror="window.__xss=1"> ${Date.now()}`;
@@ -75,7 +78,7 @@ export async function run({ browser, baseUrl, admin, assert }) {
   );
 
   // Own and other messages differ: grouping classes, "(you)" and the bubble's colours.
-  const style = (page, text) =>
+  const style = (page: Page, text: string) =>
     stored(page, text).evaluate((el) => {
       const group = el.closest('section.group');
       const css = getComputedStyle(el);
@@ -100,6 +103,6 @@ export async function run({ browser, baseUrl, admin, assert }) {
   assert.equal(otherOnB.author, 'Alice Archer');
   assert.equal(ownOnB.background, ownOnA.background, 'own messages look alike on both pages');
 
-  a.watch.assertNone(assert);
-  b.watch.assertNone(assert);
-}
+  a.watch.assertNone();
+  b.watch.assertNone();
+});

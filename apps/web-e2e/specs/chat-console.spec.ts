@@ -2,17 +2,22 @@
 // the room, a sent message appears once with its seq and survives a reload, and a 360 px phone
 // shows the room without horizontal scrolling. No console errors or uncaught exceptions anywhere.
 
-/** @param {{ browser: import('playwright-core').Browser, baseUrl: string, admin: {username: string, password: string}, assert: typeof import('node:assert/strict') }} ctx */
-export async function run({ browser, baseUrl, admin, assert }) {
-  const errors = [];
-  const watch = (page, name) => {
+import assert from 'node:assert/strict';
+import type { Page } from '@playwright/test';
+import { test } from '../src/fixtures.js';
+import { composer, loginPassword, loginUsername, signInButton } from '../src/chat.js';
+
+test('a room link asks for sign-in, a sent message survives a reload, and a phone shows it without sideways scrolling', async ({ browser, baseURL, admin }) => {
+  const baseUrl = baseURL!;
+  const errors: string[] = [];
+  const watch = (page: Page, name: string) => {
     page.on('console', (msg) => msg.type() === 'error' && errors.push(`[${name}] ${msg.text()}`));
     page.on('pageerror', (err) => errors.push(`[${name}] ${err.stack ?? err}`));
   };
-  const signIn = async (page) => {
-    await page.fill('[data-testid=login-username]', admin.username);
-    await page.fill('[data-testid=login-password]', admin.password);
-    await page.click('[data-testid=login-submit]');
+  const signIn = async (page: Page) => {
+    await loginUsername(page).fill(admin.username);
+    await loginPassword(page).fill(admin.password);
+    await signInButton(page).click();
   };
 
   const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -29,14 +34,14 @@ export async function run({ browser, baseUrl, admin, assert }) {
   await page.waitForSelector('[data-testid=members-panel]');
 
   const text = `e2e hello ${Date.now()}`;
-  await page.fill('[data-testid=composer-input]', text);
+  await composer(page).fill(text);
   await page.keyboard.press('Enter');
   const sent = page.locator('[data-testid=message-item][data-seq]', { hasText: text });
   await sent.waitFor({ timeout: 10_000 });
   assert.equal(await sent.count(), 1, 'the message appears once');
   const seq = Number(await sent.getAttribute('data-seq'));
   assert.ok(seq >= 1, `a stored message has its seq (got ${seq})`);
-  assert.equal(await page.inputValue('[data-testid=composer-input]'), '', 'the composer is cleared');
+  assert.equal(await composer(page).inputValue(), '', 'the composer is cleared');
 
   await page.reload();
   await page.locator(`[data-testid=message-item][data-seq="${seq}"]`, { hasText: text }).waitFor({ timeout: 10_000 });
@@ -53,4 +58,4 @@ export async function run({ browser, baseUrl, admin, assert }) {
 
   await page.waitForTimeout(500);
   assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
-}
+});

@@ -4,7 +4,7 @@
  * full path alike. Every request gets the same streamed reply.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { FakeOpenAiServer } from '../testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 
 export interface FakeUpstreamData {
   tokens: string[];

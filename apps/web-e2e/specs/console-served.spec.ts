@@ -1,13 +1,16 @@
 // The server serves the built console at its root, and the console boots without a single
 // console error or uncaught exception.
 
-/** @param {{ browser: import('playwright-core').Browser, baseUrl: string, assert: typeof import('node:assert/strict') }} ctx */
-export async function run({ browser, baseUrl, assert }) {
+import assert from 'node:assert/strict';
+import { test } from '../src/fixtures.js';
+
+test('the server serves the console, which boots without console errors', async ({ browser, baseURL }) => {
+  const baseUrl = baseURL!;
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    const consoleErrors = [];
-    const pageErrors = [];
+    const consoleErrors: string[] = [];
+    const pageErrors: string[] = [];
     page.on('console', (msg) => {
       if (msg.type() === 'error') {
         const { url, lineNumber } = msg.location();
@@ -35,4 +38,4 @@ export async function run({ browser, baseUrl, assert }) {
   } finally {
     await context.close();
   }
-}
+});

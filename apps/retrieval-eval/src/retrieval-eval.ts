@@ -8,17 +8,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { DomainEvents } from '../common/domain-events.js';
-import { AppConfig, loadConfig } from '../config/app-config.js';
-import { ConfigModule } from '../config/config.module.js';
-import { DatabaseModule } from '../database/database.module.js';
-import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
-import { KnowledgeIndex } from '../knowledge/knowledge-index.js';
-import { KnowledgeModule } from '../knowledge/knowledge.module.js';
-import { KnowledgeService } from '../knowledge/knowledge.service.js';
-import { detectContentType } from '../knowledge/parsing/document-reader.js';
-import { PresenceModule } from '../presence/presence.module.js';
-import { FakeOpenAiServer } from '../testing/fake-openai-server.js';
+import { DomainEvents } from '../../server/src/common/domain-events.js';
+import { AppConfig, loadConfig } from '../../server/src/config/app-config.js';
+import { ConfigModule } from '../../server/src/config/config.module.js';
+import { DatabaseModule } from '../../server/src/database/database.module.js';
+import { startEmbeddedPostgres } from '../../server/src/database/embedded-postgres.js';
+import { KnowledgeIndex } from '../../server/src/knowledge/knowledge-index.js';
+import { KnowledgeModule } from '../../server/src/knowledge/knowledge.module.js';
+import { KnowledgeService } from '../../server/src/knowledge/knowledge.service.js';
+import { detectContentType } from '../../server/src/knowledge/parsing/document-reader.js';
+import { PresenceModule } from '../../server/src/presence/presence.module.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 
 /**
  * `npm run eval:retrieval`: loads the evaluation documents into a fresh database, asks every
@@ -45,9 +45,9 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 function evalDirectory(): string {
   const candidates = [
     process.env['EVAL_KNOWLEDGE_DIR'],
-    resolve('apps/server/eval/knowledge'),
-    // dist/apps/server/eval → the workspace root is four levels up.
-    resolve(dirname(fileURLToPath(import.meta.url)), '../../../../apps/server/eval/knowledge'),
+    resolve('apps/retrieval-eval/data'),
+    // dist/apps/retrieval-eval/apps/retrieval-eval/src → the workspace root is five levels up.
+    resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../apps/retrieval-eval/data'),
   ].filter((dir): dir is string => Boolean(dir));
   const found = candidates.find((dir) => existsSync(join(dir, 'questions.json')));
   if (!found) throw new Error(`No evaluation set found (looked in ${candidates.join(', ')})`);

@@ -6,7 +6,10 @@
 //   2. A complete reply asked with an @ai mention renders its Markdown: emphasis, a highlighted code
 //      block, a safe link, and raw HTML shown as text, never run.
 
-import { adminApi, allMessages, openRoom, sel, T, until, waitOnline } from '../support/chat.mjs';
+import type { Page } from '@playwright/test';
+import assert from 'node:assert/strict';
+import { expect, test } from '../src/fixtures.js';
+import { adminApi, allMessages, askAiToggle, composer, openRoom, sel, T, until, waitOnline } from '../src/chat.js';
 
 const SLOW_TOKENS = Array.from({ length: 60 }, (_, i) => `${i === 0 ? 'Counting:' : ''} w${String(i + 1).padStart(2, '0')}`);
 
@@ -21,11 +24,8 @@ const MARKDOWN_TOKENS = [
   ' and a [link](https://example.com/docs).',
 ];
 
-/**
- * @param {{ browser: import('playwright-core').Browser, baseUrl: string, admin: {username: string, password: string},
- *   assert: typeof import('node:assert/strict'), fake: any, log: (...args: unknown[]) => void }} ctx
- */
-export async function run({ browser, baseUrl, admin, assert, fake, log }) {
+test('a slow assistant reply streams to both members and Stop ends it; a complete reply renders safe Markdown', async ({ browser, baseURL, admin, fake, log }) => {
+  const baseUrl = baseURL!;
   const api = await adminApi(baseUrl, admin);
   const erin = await api.createUser('erin', 'Erin Asker');
   const finn = await api.createUser('finn', 'Finn Watcher');
@@ -37,12 +37,12 @@ export async function run({ browser, baseUrl, admin, assert, fake, log }) {
   await waitOnline(watcher.page, erin);
 
   // ---- 1. A slow reply, stopped half-way ----
-  fake.enqueue({ kind: 'stream', tokens: SLOW_TOKENS, firstDelayMs: 300, delayMs: 80 });
+  await fake.enqueue({ kind: 'stream', tokens: SLOW_TOKENS, firstDelayMs: 300, delayMs: 80 });
 
   // Record every text the reply shows, as it changes, on both pages.
-  const recordReplyTexts = (page) =>
-    page.evaluate((listSelector) => {
-      const snapshots = [];
+  const recordReplyTexts = (page: Page) =>
+    page.evaluate((listSelector: string) => {
+      const snapshots: string[] = [];
       window.__replyTexts = snapshots;
       const list = document.querySelector(listSelector);
       const observer = new MutationObserver(() => {
@@ -55,19 +55,19 @@ export async function run({ browser, baseUrl, admin, assert, fake, log }) {
   await recordReplyTexts(asker.page);
   await recordReplyTexts(watcher.page);
 
-  const toggle = asker.page.locator(sel.askAi);
+  const toggle = askAiToggle(asker.page);
   await toggle.click();
-  await asker.page.locator(`${sel.askAi}[aria-pressed=true]`).waitFor({ timeout: T.quick });
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true', { timeout: T.quick });
   const question = `Count to sixty slowly, please ${Date.now()}`;
-  await asker.page.fill(sel.composer, question);
+  await composer(asker.page).fill(question);
   await asker.page.keyboard.press('Enter');
   await asker.page.locator(sel.stored, { hasText: question }).waitFor({ timeout: T.live });
-  await asker.page.locator(`${sel.askAi}[aria-pressed=false]`).waitFor({ timeout: T.quick });
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false', { timeout: T.quick });
 
-  const reply = (page) => page.locator(`${sel.item}[data-ai=true]`).last();
-  const replyText = async (page) => ((await reply(page).locator('.md').textContent().catch(() => '')) ?? '').trim();
+  const reply = (page: Page) => page.locator(`${sel.item}[data-ai=true]`).last();
+  const replyText = async (page: Page) => ((await reply(page).locator('.md').textContent().catch(() => '')) ?? '').trim();
   await reply(asker.page).and(asker.page.locator('[data-status=streaming]')).waitFor({ timeout: T.live });
-  const stop = reply(asker.page).locator('[data-testid=stop-button]');
+  const stop = reply(asker.page).getByRole('button', { name: 'Stop' });
   await stop.waitFor({ timeout: T.live });
 
   // It grows token by token (a busy page may paint two tokens at once, hence "at least half").
@@ -79,7 +79,7 @@ export async function run({ browser, baseUrl, admin, assert, fake, log }) {
     assert.ok(growing[i].startsWith(growing[i - 1].replace(/\s+$/, '')), `each text extends the one before: ${JSON.stringify(growing.slice(i - 1, i + 1))}`);
   }
   assert.equal(await reply(watcher.page).getAttribute('data-status'), 'streaming', 'the other member sees it streaming too');
-  assert.equal(await reply(watcher.page).locator('[data-testid=stop-button]').count(), 0, 'only the asker (or the owner, or an admin) may stop it');
+  assert.equal(await reply(watcher.page).getByRole('button', { name: 'Stop' }).count(), 0, 'only the asker (or the owner, or an admin) may stop it');
 
   // Stop.
   await stop.click();
@@ -90,7 +90,7 @@ export async function run({ browser, baseUrl, admin, assert, fake, log }) {
   await reply(watcher.page).locator('[data-testid=ai-cancelled]').waitFor({ timeout: T.quick });
 
   // Upstream was abandoned, not finished.
-  const upstream = await until(() => fake.requests.find((r) => r.path === '/v1/chat/completions' && r.closedAt !== undefined), 'the upstream request to close');
+  const upstream = await until(async () => (await fake.requests()).find((r) => r.path === '/v1/chat/completions' && r.closedAt !== undefined), 'the upstream request to close');
   assert.equal(upstream.abandoned, true, 'the server broke off the upstream request');
   assert.equal(upstream.body.model, 'fake-e2e-model', 'the server asked for LLM_MODEL');
   assert.ok(upstream.body.stream, 'a streaming request');
@@ -111,9 +111,9 @@ export async function run({ browser, baseUrl, admin, assert, fake, log }) {
   log(`stopped after ${stoppedText.split(' ').length - 1} of ${SLOW_TOKENS.length} tokens; ${growing.length} texts seen up to w10`);
 
   // ---- 2. A complete reply with Markdown ----
-  fake.enqueue({ kind: 'stream', tokens: MARKDOWN_TOKENS, firstDelayMs: 50, delayMs: 40 });
+  await fake.enqueue({ kind: 'stream', tokens: MARKDOWN_TOKENS, firstDelayMs: 50, delayMs: 40 });
   const ask = `@ai show me some code ${Date.now()}`;
-  await asker.page.fill(sel.composer, ask);
+  await composer(asker.page).fill(ask);
   await asker.page.keyboard.press('Enter');
   await asker.page.locator(sel.stored, { hasText: ask }).waitFor({ timeout: T.live });
   const answer = asker.page.locator(`${sel.item}[data-ai=true][data-status=complete]`);
@@ -149,6 +149,6 @@ export async function run({ browser, baseUrl, admin, assert, fake, log }) {
   await watcher.page.locator(`${sel.item}[data-ai=true][data-status=complete] pre code.hljs`).waitFor({ timeout: T.live });
   assert.equal(await watcher.page.evaluate(() => window.__xss), undefined);
 
-  asker.watch.assertNone(assert);
-  watcher.watch.assertNone(assert);
-}
+  asker.watch.assertNone();
+  watcher.watch.assertNone();
+});

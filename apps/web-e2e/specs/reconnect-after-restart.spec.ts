@@ -7,16 +7,15 @@
 // Socket.IO requests are held (not failed) from the moment the server is down and seen refusing
 // her, until Bob's messages are stored; the refused attempts before that are the real ones.
 
-import { adminApi, allMessages, openRoom, postMessage, sel, shownMessages, T, until } from '../support/chat.mjs';
+import assert from 'node:assert/strict';
+import type { Route } from '@playwright/test';
+import { test } from '../src/fixtures.js';
+import { adminApi, composer, allMessages, openRoom, postMessage, sel, shownMessages, T, until } from '../src/chat.js';
 
 const REFUSED = /ERR_CONNECTION_REFUSED/;
 
-/**
- * @param {{ browser: import('playwright-core').Browser, baseUrl: string, admin: {username: string, password: string},
- *   assert: typeof import('node:assert/strict'), restartServer: (o?: { whileDown?: () => Promise<void> }) => Promise<{ downMs: number, readyMs: number }>,
- *   log: (...args: unknown[]) => void }} ctx
- */
-export async function run({ browser, baseUrl, admin, assert, restartServer, log }) {
+test('a server restart: the page reconnects by itself and shows every message sent meanwhile once, in order', async ({ browser, baseURL, admin, restartServer, log }) => {
+  const baseUrl = baseURL!;
   const api = await adminApi(baseUrl, admin);
   const alice = await api.createUser('alice', 'Alice Online');
   const bob = await api.createUser('bob', 'Bob Elsewhere');
@@ -33,7 +32,7 @@ export async function run({ browser, baseUrl, admin, assert, restartServer, log 
     if (request.url().includes('/socket.io/') && REFUSED.test(request.failure()?.errorText ?? '')) refused += 1;
   });
   let hold = false;
-  const held = [];
+  const held: Route[] = [];
   await page.route('**/socket.io/**', (route) => (hold ? held.push(route) : route.continue().catch(() => {})));
 
   const mine = `written by Alice while the server was down ${Date.now()}`;
@@ -42,7 +41,7 @@ export async function run({ browser, baseUrl, admin, assert, restartServer, log 
       await page.locator(`${sel.connection}[data-state=reconnecting]`).waitFor({ timeout: T.live });
       await page.locator('[data-testid=notices] [data-code=SERVER_RESTART]').waitFor({ timeout: T.quick });
       // Written while offline: it waits in the queue, visibly.
-      await page.fill(sel.composer, mine);
+      await composer(page).fill(mine);
       await page.keyboard.press('Enter');
       await page.locator(`${sel.item}[data-pending=true][data-status=queued]`, { hasText: mine }).waitFor({ timeout: T.quick });
       // Socket.IO's own retries (1 s, ±50 %) hit the closed port at least once.
@@ -93,5 +92,5 @@ export async function run({ browser, baseUrl, admin, assert, restartServer, log 
     'Alice\'s message was sent after her rejoin and before the live ones',
   );
   log(`${a.watch.allowed.length} expected ERR_CONNECTION_REFUSED console error(s) while the server was down`);
-  a.watch.assertNone(assert);
-}
+  a.watch.assertNone();
+});

@@ -3,14 +3,16 @@
 // jumping (the messages the reader was looking at stay where they were), until the start of the
 // conversation. Every message ends up shown once, in seq order.
 
-import { adminApi, openRoom, postMessage, sel, shownMessages, T, until } from '../support/chat.mjs';
+import assert from 'node:assert/strict';
+import { test } from '../src/fixtures.js';
+import { adminApi, openRoom, postMessage, sel, shownMessages, T, until } from '../src/chat.js';
 
 const TOTAL = 120;
 /** The console's history page size (DEFAULT_CHAT_CONFIG.historyPageSize). */
 const PAGE = 50;
 
-/** @param {{ browser: import('playwright-core').Browser, baseUrl: string, admin: {username: string, password: string}, assert: typeof import('node:assert/strict'), log: (...args: unknown[]) => void }} ctx */
-export async function run({ browser, baseUrl, admin, assert, log }) {
+test('history loads page by page on scroll without the view jumping', async ({ browser, baseURL, admin, log }) => {
+  const baseUrl = baseURL!;
   const api = await adminApi(baseUrl, admin);
   const writer = await api.createUser('carol', 'Carol Writer');
   const reader = await api.createUser('dave', 'Dave Reader');
@@ -48,7 +50,7 @@ export async function run({ browser, baseUrl, admin, assert, log }) {
   assert.equal(await page.locator('[data-testid=load-older]').count(), 1, 'older messages are announced');
 
   /** Scrolls the list to its top as a reader would (mouse wheel), then waits until a lower seq than `oldest` is rendered. */
-  const scrollUpPast = async (oldest) => {
+  const scrollUpPast = async (oldest: number) => {
     const box = await list.boundingBox();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const anchor = page.locator(`${sel.stored}[data-seq="${oldest}"]`);
@@ -101,5 +103,5 @@ export async function run({ browser, baseUrl, admin, assert, log }) {
   assert.equal(await page.locator('[data-testid=load-older]').count(), 0, 'nothing older is announced at the start');
   assert.ok((await metrics()).fromBottom > afterFirst.client, 'still not at the bottom');
 
-  watch.assertNone(assert);
-}
+  watch.assertNone();
+});

@@ -3,16 +3,16 @@
 // assistant reply with a wide code block, and go back to the list. At every step nothing scrolls
 // sideways, and the composer is on screen and tappable.
 
-import { adminApi, postMessage, sel, T, watchErrors } from '../support/chat.mjs';
+import assert from 'node:assert/strict';
+import { expect, test } from '../src/fixtures.js';
+import type { Locator } from '@playwright/test';
+import { adminApi, askAiToggle, composer, loginPassword, loginUsername, postMessage, sel, sendButton, signInButton, T, watchErrors } from '../src/chat.js';
 
 const WIDTH = 360;
 const HEIGHT = 740;
 
-/**
- * @param {{ browser: import('playwright-core').Browser, baseUrl: string, admin: {username: string, password: string},
- *   assert: typeof import('node:assert/strict'), fake: any }} ctx
- */
-export async function run({ browser, baseUrl, admin, assert, fake }) {
+test('the console works on a phone: list, room, tap to send, a wide code block, back', async ({ browser, baseURL, admin, fake }) => {
+  const baseUrl = baseURL!;
   const api = await adminApi(baseUrl, admin);
   const gina = await api.createUser('gina', 'Gina Onthego');
   const hal = await api.createUser('hal', 'Hal Desk');
@@ -30,7 +30,7 @@ export async function run({ browser, baseUrl, admin, assert, fake }) {
   const watch = watchErrors(page, 'phone');
 
   /** Nothing scrolls sideways and nothing shown sticks out of the screen. */
-  const assertFits = async (where) => {
+  const assertFits = async (where: string) => {
     const fit = await page.evaluate((width) => {
       const root = document.scrollingElement;
       const outside = [...document.querySelectorAll('[data-testid=message-item], [data-testid=composer], [data-testid=room-item], header')]
@@ -44,8 +44,7 @@ export async function run({ browser, baseUrl, admin, assert, fake }) {
     assert.deepEqual(fit.outside, [], `${where}: elements outside the ${WIDTH} px screen`);
   };
   /** The element is inside the viewport and is what a tap at its centre hits. */
-  const assertTappable = async (selector, what) => {
-    const target = page.locator(selector);
+  const assertTappable = async (target: Locator, what: string) => {
     await target.waitFor({ state: 'visible', timeout: T.quick });
     const box = await target.boundingBox();
     assert.ok(box && box.x >= 0 && box.y >= 0 && box.x + box.width <= WIDTH + 1 && box.y + box.height <= HEIGHT + 1, `${what} is on screen (${JSON.stringify(box)})`);
@@ -61,10 +60,10 @@ export async function run({ browser, baseUrl, admin, assert, fake }) {
   await page.goto(`${baseUrl}/rooms`);
   await page.locator('[data-testid=login-form]').waitFor({ timeout: T.page });
   await assertFits('sign-in');
-  await page.locator('[data-testid=login-username]').tap();
-  await page.fill('[data-testid=login-username]', gina.username);
-  await page.fill('[data-testid=login-password]', gina.password);
-  await page.locator('[data-testid=login-submit]').tap();
+  await loginUsername(page).tap();
+  await loginUsername(page).fill(gina.username);
+  await loginPassword(page).fill(gina.password);
+  await signInButton(page).tap();
   await page.waitForURL((url) => url.pathname === '/rooms', { timeout: T.page });
   await page.locator(sel.connected).waitFor({ timeout: T.page });
   const item = page.locator(`[data-testid=room-item][data-room-id="${room.id}"]`);
@@ -77,42 +76,44 @@ export async function run({ browser, baseUrl, admin, assert, fake }) {
   await page.locator(sel.stored, { hasText: 'before lunch' }).waitFor({ timeout: T.live });
   assert.equal(await page.locator('[data-testid=room-list]').isVisible(), false, 'the list gives way to the room');
   await assertFits('room');
-  await assertTappable(sel.composer, 'the message field');
-  await assertTappable(sel.send, 'the Send button');
+  await assertTappable(composer(page), 'the message field');
+  await assertTappable(sendButton(page), 'the Send button');
 
   // Send by tapping.
   const text = `Sent from my phone ${Date.now()}`;
-  await page.locator(sel.composer).tap();
-  await page.locator(sel.composer).pressSequentially(text, { delay: 5 });
-  await page.locator(`${sel.send}:not([disabled])`).tap();
+  await composer(page).tap();
+  await composer(page).pressSequentially(text, { delay: 5 });
+  await expect(sendButton(page)).toBeEnabled();
+  await sendButton(page).tap();
   const sent = page.locator(sel.stored, { hasText: text });
   await sent.waitFor({ timeout: T.live });
   assert.equal(await sent.count(), 1, 'the message appears once');
-  assert.equal(await page.inputValue(sel.composer), '', 'the composer is cleared');
+  assert.equal(await composer(page).inputValue(), '', 'the composer is cleared');
   await assertFits('after sending');
-  await assertTappable(sel.composer, 'the message field after sending');
+  await assertTappable(composer(page), 'the message field after sending');
   const sentBox = await sent.boundingBox();
   const composerBox = await page.locator('[data-testid=composer]').boundingBox();
   assert.ok(sentBox.y + sentBox.height <= composerBox.y + 1, 'the new message shows above the composer, scrolled into view');
 
   // An assistant reply with a code line far wider than the screen scrolls inside its block only.
-  fake.enqueue({
+  await fake.enqueue({
     kind: 'stream',
     tokens: ['Try this:\n\n', '```bash\n', `curl -H 'Accept: application/json' ${'https://example.com/api/v1/very/long/endpoint/'.repeat(3)}\n`, '```\n'],
     delayMs: 20,
   });
-  await page.locator(sel.askAi).tap();
-  await page.locator(`${sel.askAi}[aria-pressed=true]`).waitFor({ timeout: T.quick });
-  await page.locator(sel.composer).tap();
-  await page.fill(sel.composer, 'How do I call the API?');
-  await page.locator(`${sel.send}:not([disabled])`).tap();
+  await askAiToggle(page).tap();
+  await expect(askAiToggle(page)).toHaveAttribute('aria-pressed', 'true', { timeout: T.quick });
+  await composer(page).tap();
+  await composer(page).fill('How do I call the API?');
+  await expect(sendButton(page)).toBeEnabled();
+  await sendButton(page).tap();
   const reply = page.locator(`${sel.item}[data-ai=true][data-status=complete]`);
   await reply.locator('pre code.hljs').waitFor({ timeout: T.live });
   await assertFits('with a wide code block');
   const pre = await reply.locator('pre').evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, right: el.getBoundingClientRect().right }));
   assert.ok(pre.scrollWidth > pre.clientWidth, 'the code block scrolls sideways itself');
   assert.ok(pre.right <= WIDTH, `the code block fits the screen (right edge ${pre.right})`);
-  await assertTappable(sel.composer, 'the message field after the reply');
+  await assertTappable(composer(page), 'the message field after the reply');
 
   // Back to the list.
   await page.locator('a.back').tap();
@@ -120,5 +121,5 @@ export async function run({ browser, baseUrl, admin, assert, fake }) {
   await item.waitFor({ timeout: T.live });
   await assertFits('back on the list');
 
-  watch.assertNone(assert);
-}
+  watch.assertNone();
+});
