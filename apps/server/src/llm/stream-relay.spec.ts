@@ -1,6 +1,6 @@
 import { ErrorCode } from '@chat/contract';
 import { loadConfig } from '../config/app-config.js';
-import { FakeOpenAiServer } from '../testing/fake-openai-server.js';
+import { FakeOpenAiServer } from '@chat/server-testing';
 import { LlmFailure, ReplyStopped } from './llm-provider.js';
 import { OpenAiProvider } from './openai-provider.js';
 import { backoffMs, RelayResult, StreamRelay } from './stream-relay.js';
