@@ -1,5 +1,5 @@
 // The assistant in a room, answered by the fake OpenAI-compatible server:
-//   1. A slow reply (60 tokens, 80 ms apart) asked with "Ask AI" streams into the page token by
+//   1. A slow reply (60 tokens, 200 ms apart) asked with "Ask AI" streams into the page token by
 //      token, for the asker and for another member; the asker gets a Stop button (the other member,
 //      neither asker nor owner, does not); Stop ends it: the reply shows as stopped, keeps the text
 //      it had, stops growing, and the upstream request is abandoned.
@@ -37,7 +37,7 @@ test('a slow assistant reply streams to both members and Stop ends it; a complet
   await waitOnline(watcher.page, erin);
 
   // ---- 1. A slow reply, stopped half-way ----
-  await fake.enqueue({ kind: 'stream', tokens: SLOW_TOKENS, firstDelayMs: 300, delayMs: 80 });
+  await fake.enqueue({ kind: 'stream', tokens: SLOW_TOKENS, firstDelayMs: 300, delayMs: 200 });
 
   // Record every text the reply shows, as it changes, on both pages.
   const recordReplyTexts = (page: Page) =>
