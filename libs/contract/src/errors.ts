@@ -20,6 +20,8 @@ export const ErrorCode = {
   AI_RATE_LIMITED: 'AI_RATE_LIMITED',
   /** Every upstream slot and the waiting line are full. */
   AI_BUSY: 'AI_BUSY',
+  /** The asker's daily or monthly token budget is used up; `retryAfterMs` says when it resets. */
+  AI_QUOTA_EXCEEDED: 'AI_QUOTA_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

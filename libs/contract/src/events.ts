@@ -1,3 +1,4 @@
+import type { AuditActorRef } from './operations.js';
 import type { ErrorPayload } from './errors.js';
 import type { ChatMessage, UserRole } from './models.js';
 
@@ -140,8 +141,8 @@ export const InterServerEvent = {
 } as const;
 
 export interface InterServerEvents {
-  /** Abort a streaming reply wherever it runs. */
-  ai_cancel: (payload: AiCancelRequest) => void;
+  /** Abort a streaming reply wherever it runs; `by` is who stopped it, for the audit log. */
+  ai_cancel: (payload: AiCancelRequest & { by?: AuditActorRef & { requestId: string | null; ip: string | null } }) => void;
 }
 
 /** What the handshake establishes, kept on `socket.data`. */

@@ -3,3 +3,4 @@ export * from './models.js';
 export * from './events.js';
 export * from './knowledge.js';
 export * from './rules.js';
+export * from './operations.js';

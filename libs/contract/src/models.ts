@@ -1,6 +1,7 @@
 import type { Citation } from './knowledge.js';
 
 export type UserRole = 'admin' | 'staff';
+export const USER_ROLES: readonly UserRole[] = ['admin', 'staff'];
 export type RoomVisibility = 'public' | 'private';
 export type RoomMemberRole = 'owner' | 'member';
 export type MessageStatus = 'complete' | 'streaming' | 'cancelled' | 'error';
@@ -164,6 +165,18 @@ export interface UsageReport {
   totals: Omit<UsageRow, 'key' | 'label'>;
 }
 
+/** One server process, as the admin console's per-instance table shows it. */
+export interface InstanceStats {
+  id: string;
+  connections: number;
+  rooms: number;
+  eventLoopLagMs: number;
+  aiRunning: number;
+  aiQueued: number;
+  startedAt: string;
+  lastSeenAt: string;
+}
+
 export interface AdminStats {
   activeConnections: number;
   totalConnections: number;
@@ -171,4 +184,5 @@ export interface AdminStats {
   activeRooms: number;
   messagesPerMinute: number;
   uptimeSeconds: number;
+  instances: InstanceStats[];
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LlmModule } from '../llm/llm.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { AdminController } from './admin.controller.js';
@@ -7,7 +8,7 @@ import { UsageController } from './usage.controller.js';
 import { UsageService } from './usage.service.js';
 
 @Module({
-  imports: [MessagesModule, RoomsModule],
+  imports: [MessagesModule, RoomsModule, LlmModule],
   controllers: [AdminController, UsageController],
   providers: [AdminStatsService, UsageService],
   exports: [AdminStatsService],

@@ -13,6 +13,11 @@ import { DatabaseModule } from '../database/database.module.js';
 import { HealthModule } from '../health/health.module.js';
 import { KnowledgeModule } from '../knowledge/knowledge.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { loggerParams } from '../logging/logging.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { QuotasModule } from '../quotas/quotas.module.js';
+import { LoggerModule } from 'nestjs-pino';
 import { MessagesModule } from '../messages/messages.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
@@ -32,8 +37,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
         { module: DomainEventsModule, global: true },
         DatabaseModule,
+        MetricsModule,
+        AuditModule,
+        QuotasModule,
         ThrottlerModule.forRoot(throttlerOptions(config)),
         PresenceModule,
         AuthModule,

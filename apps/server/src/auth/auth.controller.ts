@@ -1,9 +1,9 @@
 import { UsePipes, Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { HttpValidationPipe } from '../common/validation.js';
 import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { LoginResponse, UserView } from '@chat/contract';
+import type { LoginResponse, MeResponse } from '@chat/contract';
 import { RateLimit } from '../common/rate-limit.js';
-import { UserViewDto } from '../users/users.dto.js';
+import { MeResponseDto } from '../users/users.dto.js';
 import { CurrentUser, Public } from './auth.decorators.js';
 import { LoginDto, LoginResponseDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
@@ -28,8 +28,8 @@ export class AuthController {
 
   @ApiBearerAuth()
   @Get('me')
-  @ApiOkResponse({ type: UserViewDto })
-  me(@CurrentUser() user: AuthUser): UserView {
-    return user;
+  @ApiOkResponse({ type: MeResponseDto })
+  me(@CurrentUser() user: AuthUser): Promise<MeResponse> {
+    return this.auth.me(user);
   }
 }

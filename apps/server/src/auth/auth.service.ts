@@ -2,6 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, LoginResponse } from '@chat/contract';
+import type { MeResponse } from '@chat/contract';
+import { QuotasService } from '../quotas/quotas.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { AppException } from '../common/app-exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -24,6 +27,8 @@ export class AuthService {
   constructor(
     private readonly jwt: JwtService,
     private readonly users: UsersService,
+    private readonly audit: AuditService,
+    private readonly quotas: QuotasService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -32,11 +37,24 @@ export class AuthService {
     this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
     const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !valid || user.disabled) {
+      // The reason is for admins reading the log; the caller still learns nothing.
+      await this.audit.recordAlone({
+        action: 'auth.login_failed',
+        actor: { id: user?.id ?? null, username: user?.username ?? username },
+        ...(user ? { target: { type: 'user', id: user.id } } : {}),
+        details: { reason: !user ? 'unknown_user' : !valid ? 'wrong_password' : 'disabled' },
+      });
       throw new AppException(ErrorCode.UNAUTHORIZED, 'Invalid username or password');
     }
+    await this.audit.recordAlone({ action: 'auth.login', actor: user, target: { type: 'user', id: user.id } });
     const claims: Omit<JwtClaims, 'iat' | 'exp'> = { sub: user.id, username: user.username, role: user.role };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.jwtExpiresInSeconds });
     return { accessToken, expiresIn: this.config.jwtExpiresInSeconds, user: toUserView(user) };
+  }
+
+  /** The caller, with what is left of their assistant budget. */
+  async me(user: AuthUser): Promise<MeResponse> {
+    return { ...user, quota: await this.quotas.status(user.id) };
   }
 
   /** Signature, expiry and a still-enabled account; the role comes from the database, not the token. */

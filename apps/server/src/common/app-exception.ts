@@ -47,6 +47,7 @@ export const HTTP_STATUS_BY_CODE = {
   AI_TIMEOUT: 504,
   AI_RATE_LIMITED: 429,
   AI_BUSY: 503,
+  AI_QUOTA_EXCEEDED: 429,
 } as const satisfies Record<ErrorCode, number>;
 
 export function toErrorPayload(error: AppException, event?: string): ErrorPayload {

@@ -37,7 +37,7 @@ function send(exception: unknown): Sent {
       sent.headers[name] = value;
     },
   };
-  const request = { method: 'GET', url: '/api/test' };
+  const request = { method: 'GET', url: '/api/test?q=x', path: '/api/test' };
   const http = { getResponse: () => response, getRequest: () => request, getNext: () => undefined };
   const host = { switchToHttp: () => http, getType: () => 'http' } as unknown as ArgumentsHost;
   new HttpExceptionFilter().catch(exception, host);
@@ -121,7 +121,10 @@ describe(HttpExceptionFilter.name, () => {
     const sent = send(new Error('connection string postgres://secret@db'));
     expect(sent.status).toBe(500);
     expect(sent.body).toEqual({ statusCode: 500, code: 'INTERNAL', message: 'Internal server error' });
-    expect(Logger.prototype.error).toHaveBeenCalledWith('GET /api/test failed', expect.stringContaining('postgres://secret@db'));
+    expect(Logger.prototype.error).toHaveBeenCalledWith(
+      { code: 'INTERNAL', err: expect.objectContaining({ message: 'connection string postgres://secret@db' }) },
+      'GET /api/test failed',
+    );
     expect(send('a thrown string').body?.code).toBe('INTERNAL');
   });
 });

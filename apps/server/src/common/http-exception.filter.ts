@@ -1,7 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, Optional } from '@nestjs/common';
 import { ErrorCode, HttpErrorBody } from '@chat/contract';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { Metrics } from '../metrics/metrics.service.js';
 import { AppException, HTTP_STATUS_BY_CODE } from './app-exception.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -21,14 +22,19 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
+  constructor(@Optional() private readonly metrics?: Metrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const response = ctx.getResponse<Response>();
     const request = ctx.getRequest<Request>();
     const body = this.toBody(exception);
     if (body.statusCode >= 500) {
-      this.logger.error(`${request.method} ${request.url} failed`, exception instanceof Error ? exception.stack : String(exception));
+      this.logger.error({ code: body.code, err: exception }, `${request.method} ${request.path} failed`);
     }
+    this.metrics?.error(body.code);
+    // The access log line (pino-http) picks the code up from here.
+    if (response.locals) response.locals['errorCode'] = body.code;
     if (body.retryAfterMs !== undefined) response.setHeader('Retry-After', Math.ceil(body.retryAfterMs / 1000));
     response.status(body.statusCode).json(body);
   }

@@ -5,6 +5,8 @@ import { MESSAGE_MAX_LENGTH_DEFAULT } from '@chat/contract';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'verbose'];
+export type LogFormat = 'json' | 'pretty';
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 
 /** The whole validated configuration; read once at start-up from the environment. */
 export interface AppConfig {
@@ -27,6 +29,12 @@ export interface AppConfig {
   socketMaxFrameBytes: number;
   typingTtlMs: number;
   logLevel: LogLevel;
+  /** JSON lines for collectors, or readable lines for a terminal. */
+  logFormat: LogFormat;
+  /** Bearer token `/metrics` asks for; null leaves it open. */
+  metricsToken: string | null;
+  /** Audit entries older than this are pruned. */
+  auditRetentionDays: number;
   /** Where the built console lives; served at `/` when present. */
   webRoot: string;
   llm: LlmConfig;
@@ -200,6 +208,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = resolve(env['DATA_DIR']?.trim() || './.data');
   const logLevel = (env['LOG_LEVEL']?.trim() || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (env['LOG_FORMAT']?.trim() || (nodeEnv === 'development' ? 'pretty' : 'json')) as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}`);
+  const metricsToken = env['METRICS_TOKEN']?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
   const adminUsername = env['ADMIN_USERNAME']?.trim() || 'admin';
   if (!/^[a-zA-Z0-9_.-]{3,64}$/.test(adminUsername)) {
     throw new ConfigError('ADMIN_USERNAME', 'must be 3-64 letters, digits, dots, dashes or underscores');
@@ -225,6 +237,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     socketMaxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 1_000_000, 1024, 100_000_000),
     typingTtlMs: int(env, 'TYPING_TTL_MS', 6000, 500, 600_000),
     logLevel,
+    logFormat,
+    metricsToken,
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     webRoot: resolve(env['WEB_ROOT']?.trim() || 'dist/apps/web/browser'),
     llm: llmConfig(env),
     knowledge: knowledgeConfig(env),

@@ -1,3 +1,6 @@
+import type { AuditActorRef } from '@chat/contract';
+import { AuditService } from '../audit/audit.service.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
@@ -37,6 +40,8 @@ export interface IngestRequest {
   bytes: Uint8Array;
   roomId: string | null;
   uploadedBy: string | null;
+  /** Who the audit log names; default: the server itself (imports, the evaluation). */
+  actor?: AuditActorRef;
 }
 
 function toView(document: KnowledgeDocumentEntity): KnowledgeDocumentView {
@@ -74,6 +79,8 @@ export class KnowledgeService {
     private readonly rooms: RoomsService,
     private readonly roomAccess: RoomsRepository,
     private readonly index: KnowledgeIndex,
+    private readonly audit: AuditService,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,7 +89,7 @@ export class KnowledgeService {
     if (upload.kind === 'json') {
       const bytes = Buffer.from(upload.content, 'utf8');
       this.requireWithinLimit(bytes.length);
-      return this.ingest({ title: upload.title, filename: null, contentType: upload.contentType, bytes, roomId: upload.roomId, uploadedBy: user.id });
+      return this.ingest({ title: upload.title, filename: null, contentType: upload.contentType, bytes, roomId: upload.roomId, uploadedBy: user.id, actor: user });
     }
     const { file } = upload;
     // Multer enforces the limit while receiving; this covers a file that got here another way.
@@ -101,6 +108,7 @@ export class KnowledgeService {
       bytes: file.buffer,
       roomId: upload.roomId,
       uploadedBy: user.id,
+      actor: user,
     });
   }
 
@@ -142,6 +150,13 @@ export class KnowledgeService {
         });
         const documentId = (inserted.identifiers[0] as { id: string }).id;
         await this.index.insertChunks(manager, documentId, title, drafts, embeddings);
+        await this.audit.record(manager, {
+          action: 'knowledge.uploaded',
+          actor: request.actor ?? null,
+          target: { type: 'knowledge_document', id: documentId },
+          roomId: request.roomId,
+          details: { title, filename: request.filename, contentType: request.contentType, sizeBytes: request.bytes.length, chunkCount: drafts.length },
+        });
         return documentId;
       });
       this.logger.log(`Stored document ${id} (${request.contentType}, ${drafts.length} chunks) in ${request.roomId ? `room ${request.roomId}` : 'the global scope'}`);
@@ -176,7 +191,16 @@ export class KnowledgeService {
     const document = await this.visibleDocument(user, id);
     await this.requireManager(user, document.roomId);
     // Chunks go with it (ON DELETE CASCADE).
-    await this.documents.delete({ id });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(KnowledgeDocumentEntity).delete({ id });
+      await this.audit.record(manager, {
+        action: 'knowledge.deleted',
+        actor: user,
+        target: { type: 'knowledge_document', id },
+        roomId: document.roomId,
+        details: { title: document.title },
+      });
+    });
     this.logger.log(`Deleted document ${id}`);
   }
 
@@ -192,8 +216,13 @@ export class KnowledgeService {
    * from that room's documents and the global ones, never another room's. No access check: the
    * caller answers on behalf of the room's members.
    */
-  retrieve(roomId: string | null, question: string, limit: number): Promise<RetrievedChunk[]> {
-    return this.index.search(roomId, question, limit);
+  async retrieve(roomId: string | null, question: string, limit: number): Promise<RetrievedChunk[]> {
+    const timer = this.metrics.knowledgeSearch.startTimer();
+    try {
+      return await this.index.search(roomId, question, limit);
+    } finally {
+      timer();
+    }
   }
 
   /** Global documents are admins'; a room's are its owner's and admins'. 404/403 for a room the user cannot enter. */

@@ -14,7 +14,11 @@ import {
   withoutAssistantMention,
 } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
+import { AuditService } from '../audit/audit.service.js';
 import { AppException } from '../common/app-exception.js';
+import { currentRequestContext } from '../common/request-context.js';
+import { Metrics } from '../metrics/metrics.service.js';
+import { QuotasService } from '../quotas/quotas.service.js';
 import { DomainEvents } from '../common/domain-events.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig, LlmConfig } from '../config/app-config.js';
@@ -23,7 +27,7 @@ import { MessagesRepository } from '../messages/messages.repository.js';
 import { RoomSettings, RoomsRepository } from '../rooms/rooms.repository.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { DeltaCoalescer } from './delta-coalescer.js';
-import { LlmFailure, LlmProvider, ReplyStopped } from './llm-provider.js';
+import { Canceller, LlmFailure, LlmProvider, ReplyStopped } from './llm-provider.js';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';
 import { buildPrompt, PromptSource, tokensOf } from './prompt-builder.js';
 import { ReplyHousekeeping } from './reply-housekeeping.js';
@@ -82,10 +86,15 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     private readonly housekeeping: ReplyHousekeeping,
     private readonly events: DomainEvents,
     @InjectThrottlerStorage() private readonly throttle: ThrottlerStorage,
+    private readonly quotas: QuotasService,
+    private readonly audit: AuditService,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.llm = config.llm;
     this.limiter = new UpstreamLimiter(this.llm.maxConcurrency, this.llm.queueSize);
+    metrics.provide('chat_ai_upstream_running', () => this.limiter.load().running);
+    metrics.provide('chat_ai_upstream_queued', () => this.limiter.load().waiting);
   }
 
   onModuleInit(): void {
@@ -116,21 +125,22 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
    * Stops a streaming reply: the asker, the room owner or an admin. Returns false when the
    * reply runs on another instance (the caller forwards the cancel there).
    */
-  async cancel(user: AuthUser, messageId: string): Promise<{ local: boolean; roomId: string }> {
+  async cancel(user: AuthUser, messageId: string): Promise<{ local: boolean; roomId: string; canceller: Canceller }> {
     const reply = await this.messages.replyOwner(messageId);
     if (!reply) throw new AppException(ErrorCode.NOT_FOUND, 'No such assistant reply');
     const { myRole } = await this.rooms.access(user, reply.roomId);
     if (reply.requestedBy !== user.id && myRole !== 'owner' && user.role !== 'admin') {
       throw AppException.forbidden('Only the asker, the room owner or an admin can stop this reply');
     }
-    if (reply.status !== 'streaming') return { local: true, roomId: reply.roomId };
-    return { local: this.cancelLocal(messageId), roomId: reply.roomId };
+    const canceller: Canceller = { actor: { id: user.id, username: user.username }, origin: currentRequestContext() };
+    if (reply.status !== 'streaming') return { local: true, roomId: reply.roomId, canceller };
+    return { local: this.cancelLocal(messageId, canceller), roomId: reply.roomId, canceller };
   }
 
   /** Aborts the reply if it streams here. */
-  cancelLocal(messageId: string): boolean {
+  cancelLocal(messageId: string, canceller?: Canceller): boolean {
     const controller = this.running.get(messageId);
-    controller?.abort(new ReplyStopped('user'));
+    controller?.abort(new ReplyStopped('user', canceller));
     return controller !== undefined;
   }
 
@@ -151,6 +161,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
       room = await this.roomSettings(question.roomId);
       if (!room.aiEnabled) throw new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The assistant is turned off in this room');
       await this.checkAskerRate(askerId);
+      await this.quotas.assertWithinBudget(askerId);
       ticket = this.limiter.reserve();
     } catch (error) {
       this.tellAsker(askerId, originSocketId, error);
@@ -205,9 +216,10 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     let usage: { promptTokens: number; completionTokens: number } | undefined;
     let promptTokens = 0;
     let firstTokenMs: number | undefined;
-    let status: MessageStatus = 'complete';
+    let status: Exclude<MessageStatus, 'streaming'> = 'complete';
     let failure: LlmFailure | undefined;
     let sources: PromptSource[] = [];
+    let canceller: Canceller | undefined;
     try {
       await untilAdmitted(ticket.admitted, controller.signal);
       const [history, retrieved] = await Promise.all([this.history(question.roomId, question.seq), this.sourcesFor(question)]);
@@ -235,6 +247,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     } catch (error) {
       if (error instanceof ReplyStopped && error.by === 'user') {
         status = 'cancelled';
+        canceller = error.canceller;
       } else {
         status = 'error';
         failure =
@@ -265,7 +278,27 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     };
     const content = failure ? `${text}${text ? '\n\n' : ''}⚠️ ${failure.message}` : text;
     // One write for the whole reply, at the end: never a database write per token.
-    await this.messages.finishReply(reply.id, { content, status, metadata });
+    const askerId = reply.metadata?.requestedBy ?? question.userId;
+    const stoppedByOther = canceller && canceller.actor.id !== askerId ? canceller : undefined;
+    await this.messages.finishReply(
+      reply.id,
+      { content, status, metadata },
+      stoppedByOther &&
+        ((manager) =>
+          this.audit.record(manager, {
+            action: 'ai.cancelled',
+            actor: stoppedByOther.actor,
+            target: { type: 'message', id: reply.id },
+            roomId: reply.roomId,
+            origin: stoppedByOther.origin,
+            details: { askedBy: askerId, replyTo: question.id },
+          })),
+    );
+    this.metrics.aiReplyEnded(
+      status,
+      { firstToken: firstTokenMs === undefined ? undefined : firstTokenMs / 1000, total: (performance.now() - started) / 1000 },
+      { prompt: metadata.promptTokens ?? 0, completion: metadata.completionTokens ?? 0 },
+    );
     const final: ChatMessage = { ...reply, content, status, metadata };
     this.events.emit('ai.ended', { message: final });
     if (failure) this.tellAsker(reply.metadata?.requestedBy ?? question.userId!, originSocketId, failure);
@@ -281,6 +314,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     if (!(error instanceof LlmFailure) && !(error instanceof AppException)) {
       this.logger.error('Assistant failure', error instanceof Error ? error.stack : String(error));
     }
+    this.metrics.error(failure.code);
     this.events.emit('ai.failed', {
       userId,
       originSocketId,

@@ -1,3 +1,4 @@
+import type { AuditActorRef } from '@chat/contract';
 import { ErrorCode } from '@chat/contract';
 import type { PromptSource } from './prompt-builder.js';
 
@@ -23,7 +24,7 @@ export abstract class LlmProvider {
   abstract stream(request: LlmRequest): AsyncIterable<LlmChunk>;
 }
 
-export type AiErrorCode = typeof ErrorCode.AI_UNAVAILABLE | typeof ErrorCode.AI_TIMEOUT | typeof ErrorCode.AI_RATE_LIMITED | typeof ErrorCode.AI_BUSY;
+export type AiErrorCode = typeof ErrorCode.AI_UNAVAILABLE | typeof ErrorCode.AI_TIMEOUT | typeof ErrorCode.AI_RATE_LIMITED | typeof ErrorCode.AI_BUSY | typeof ErrorCode.AI_QUOTA_EXCEEDED;
 
 /** Why a reply could not be produced, with the code the asker is told and text that goes in the message. */
 export class LlmFailure extends Error {
@@ -40,8 +41,17 @@ export class LlmFailure extends Error {
 }
 
 /** The reason an abort signal carries when a user (or shutdown) stops a reply. */
+/** Who stopped a reply, and from where: the audit log names them when they are not the asker. */
+export interface Canceller {
+  actor: AuditActorRef;
+  origin: { requestId: string | null; ip: string | null };
+}
+
 export class ReplyStopped extends Error {
-  constructor(readonly by: 'user' | 'shutdown') {
+  constructor(
+    readonly by: 'user' | 'shutdown',
+    readonly canceller?: Canceller,
+  ) {
     super(by === 'user' ? 'Stopped' : 'The server restarted while answering');
     this.name = 'ReplyStopped';
   }

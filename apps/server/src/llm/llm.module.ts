@@ -3,6 +3,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { KnowledgeModule } from '../knowledge/knowledge.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
+import { QuotasModule } from '../quotas/quotas.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { AssistantService } from './assistant.service.js';
 import { LlmProvider } from './llm-provider.js';
@@ -12,7 +13,7 @@ import { ReplyHousekeeping } from './reply-housekeeping.js';
 import { StreamRelay } from './stream-relay.js';
 
 @Module({
-  imports: [MessagesModule, RoomsModule, KnowledgeModule],
+  imports: [MessagesModule, RoomsModule, KnowledgeModule, QuotasModule],
   providers: [
     {
       provide: LlmProvider,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
 import type { AiMessageMetadata, ChatMessage, MessageStatus } from '@chat/contract';
 import { AppException } from '../common/app-exception.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { MessagesRepository } from './messages.repository.js';
 import { isUniqueViolation } from '../database/postgres-errors.js';
 
@@ -30,6 +31,8 @@ type Outcome = WriteResult | AppException;
 interface Pending {
   draft: MessageDraft;
   createdAt: Date;
+  /** performance.now() when it reached the writer, for the ingest histogram. */
+  receivedAt: number;
   resolve: (result: WriteResult) => void;
   reject: (error: unknown) => void;
 }
@@ -57,11 +60,12 @@ export class MessageWriter {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: MessagesRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   write(draft: MessageDraft): Promise<WriteResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ draft, createdAt: new Date(), resolve, reject });
+      this.queue.push({ draft, createdAt: new Date(), receivedAt: performance.now(), resolve, reject });
       this.draining ??= this.drain();
     });
   }
@@ -118,6 +122,7 @@ export class MessageWriter {
       if (transactional) await runner.startTransaction();
       const results = await this.insert(runner, batch, existing);
       if (transactional) await runner.commitTransaction();
+      this.observe(batch, results);
       return results;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -125,6 +130,18 @@ export class MessageWriter {
     } finally {
       await runner.release();
     }
+  }
+
+  private observe(batch: Pending[], results: Outcome[]): void {
+    const now = performance.now();
+    let stored = 0;
+    results.forEach((result, i) => {
+      if (result instanceof AppException || !result.created) return;
+      stored++;
+      this.metrics.messageIngest.observe((now - batch[i].receivedAt) / 1000);
+    });
+    this.metrics.messagesStored.inc(stored);
+    this.metrics.writeBatchSize.observe(batch.length);
   }
 
   private async insert(runner: QueryRunner, batch: Pending[], existing: Map<string, ChatMessage>): Promise<Outcome[]> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { AiMessageMetadata, ChatMessage, MessageStatus, UsageGroupBy } from '@chat/contract';
 import { MESSAGE_COLUMNS, MessageRow, toChatMessage } from './message.mapper.js';
 
@@ -150,14 +150,23 @@ export class MessagesRepository {
     return rows[0] ? { roomId: rows[0].room_id, status: rows[0].status, requestedBy: rows[0].requested_by } : null;
   }
 
-  /** A reply's one write at its end: text, final status and metadata. */
-  async finishReply(messageId: string, end: ReplyEnd): Promise<void> {
-    await this.dataSource.query(`UPDATE messages SET content = $2, status = $3, metadata = $4, updated_at = now() WHERE id = $1`, [
-      messageId,
-      end.content,
-      end.status,
-      JSON.stringify(end.metadata),
-    ]);
+  /** A reply's one write at its end: text, final status and metadata (and whatever `alsoWithin` writes, in the same transaction). */
+  async finishReply(messageId: string, end: ReplyEnd, alsoWithin?: (manager: EntityManager) => Promise<void>): Promise<void> {
+    const update = (manager: EntityManager) =>
+      manager.query(`UPDATE messages SET content = $2, status = $3, metadata = $4, updated_at = now() WHERE id = $1`, [
+        messageId,
+        end.content,
+        end.status,
+        JSON.stringify(end.metadata),
+      ]);
+    if (!alsoWithin) {
+      await update(this.dataSource.manager);
+      return;
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await update(manager);
+      await alsoWithin(manager);
+    });
   }
 
   /** Marks still-streaming replies alive, in one statement for all of them. */
@@ -203,6 +212,19 @@ export class MessagesRepository {
       promptTokens: Number(row.prompt),
       completionTokens: Number(row.completion),
     }));
+  }
+
+  /** Prompt + completion tokens of the replies `userId` asked for since each start (a reply counts from when it began). */
+  async tokensUsedSince(userId: string, dayStart: Date, monthStart: Date): Promise<{ daily: number; monthly: number }> {
+    const since = dayStart < monthStart ? dayStart : monthStart;
+    const [row]: { daily: string; monthly: string }[] = await this.dataSource.query(
+      `SELECT coalesce(sum(tokens) FILTER (WHERE created_at >= $2), 0) AS daily,
+              coalesce(sum(tokens) FILTER (WHERE created_at >= $3), 0) AS monthly
+       FROM (SELECT created_at, coalesce((metadata->>'promptTokens')::bigint, 0) + coalesce((metadata->>'completionTokens')::bigint, 0) AS tokens
+             FROM messages WHERE is_ai AND metadata->>'requestedBy' = $1 AND created_at >= $4) used`,
+      [userId, dayStart.toISOString(), monthStart.toISOString(), since.toISOString()],
+    );
+    return { daily: Number(row.daily), monthly: Number(row.monthly) };
   }
 
   /** Messages stored in the last minute, over all rooms. */

@@ -6,12 +6,14 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { AssistantService } from '../llm/assistant.service.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { SendMessageDto } from '../messages/messages.dto.js';
 import { PresenceStore } from '../presence/presence.store.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { RoomDelivery } from './room-delivery.js';
 import { ChatServer, ChatSocket, userRoom } from './socket.types.js';
 import { TypingTracker } from './typing-tracker.js';
+import { socketBindings } from './ws-logging.interceptor.js';
 
 const asUser = (socket: ChatSocket): AuthUser => ({
   id: socket.data.userId,
@@ -55,7 +57,9 @@ export class RealtimeSessions implements OnModuleDestroy {
     private readonly typing: TypingTracker,
     private readonly assistant: AssistantService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: Metrics,
   ) {
+    metrics.provide('chat_socket_connections', () => this.joined.size);
     // Like user_typing, the stop goes to the others only: the typist's own tabs never heard the start.
     this.typing.expired$.subscribe((payload) =>
       this.server?.to(payload.roomId).except(userRoom(payload.userId)).emit(ServerEvent.UserStopTyping, payload),
@@ -66,7 +70,9 @@ export class RealtimeSessions implements OnModuleDestroy {
     this.server = server;
     this.delivery.attach(server);
     // A cancel for a reply streaming on this instance, sent by another one.
-    server.on(InterServerEvent.AiCancel, ({ messageId }) => this.assistant.cancelLocal(messageId));
+    server.on(InterServerEvent.AiCancel, ({ messageId, by }) =>
+      this.assistant.cancelLocal(messageId, by && { actor: { id: by.id, username: by.username }, origin: { requestId: by.requestId, ip: by.ip } }),
+    );
   }
 
   async connect(socket: ChatSocket): Promise<void> {
@@ -74,6 +80,7 @@ export class RealtimeSessions implements OnModuleDestroy {
     this.joined.set(socket.id, new Set());
     await this.presence.connect(socket.id, socket.data.userId);
     this.scheduleExpiry(socket);
+    this.logger.log(socketBindings(socket), 'Socket connected');
   }
 
   async disconnect(socket: ChatSocket): Promise<void> {
@@ -83,6 +90,7 @@ export class RealtimeSessions implements OnModuleDestroy {
     this.joined.delete(socket.id);
     await Promise.all([...rooms].map((roomId) => this.leaveRoom(socket, roomId)));
     await this.presence.disconnect(socket.id);
+    this.logger.log(socketBindings(socket), 'Socket disconnected');
   }
 
   async join(socket: ChatSocket, roomId: string, lastSeq?: number): Promise<JoinedRoomPayload> {
@@ -151,9 +159,9 @@ export class RealtimeSessions implements OnModuleDestroy {
 
   /** Stops a streaming reply, wherever it runs. */
   async cancelAi(socket: ChatSocket, messageId: string): Promise<{ messageId: string }> {
-    const { local } = await this.assistant.cancel(asUser(socket), messageId);
+    const { local, canceller } = await this.assistant.cancel(asUser(socket), messageId);
     if (!local && this.server && (await this.server.of('/').adapter.serverCount()) > 1) {
-      this.server.serverSideEmit(InterServerEvent.AiCancel, { messageId });
+      this.server.serverSideEmit(InterServerEvent.AiCancel, { messageId, by: { ...canceller.actor, ...canceller.origin } });
     }
     return { messageId };
   }

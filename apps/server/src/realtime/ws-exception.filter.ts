@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { ErrorCode, ErrorPayload, ServerEvent } from '@chat/contract';
 import { AppException, toErrorPayload } from '../common/app-exception.js';
+import { Metrics } from '../metrics/metrics.service.js';
+import { socketBindings } from './ws-logging.interceptor.js';
 import type { ChatSocket } from './socket.types.js';
 
 /**
@@ -11,16 +13,20 @@ import type { ChatSocket } from './socket.types.js';
 export class WsExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Gateway');
 
+  constructor(private readonly metrics: Metrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ws = host.switchToWs();
     const socket = ws.getClient<ChatSocket>();
     const event = ws.getPattern();
     const error = this.toPayload(exception, event);
+    const fields = { ...socketBindings(socket), event, code: error.code };
     if (error.code === ErrorCode.INTERNAL) {
-      this.logger.error(`${event} failed conn=${socket.id} user=${socket.data?.userId}`, exception instanceof Error ? exception.stack : String(exception));
+      this.logger.error({ ...fields, err: exception }, `${event} failed`);
     } else {
-      this.logger.debug(`${event} refused conn=${socket.id} user=${socket.data?.userId} code=${error.code}`);
+      this.logger.debug(fields, `${event} refused`);
     }
+    this.metrics.error(error.code);
     socket.emit(ServerEvent.Error, error);
     // Nest passes (socket, payload, ack): the ack, when the client sent one, is the third argument.
     const ack: unknown = host.getArgByIndex(2);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { RoomMemberRole } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { RoomEntity, RoomMemberEntity } from './room.entity.js';
@@ -62,12 +62,13 @@ export class RoomsRepository {
     };
   }
 
-  /** The room and its owner's membership, together or not at all. */
-  async createWithOwner(room: NewRoom): Promise<void> {
+  /** The room and its owner's membership (and whatever `alsoWithin` writes), together or not at all. */
+  async createWithOwner(room: NewRoom, alsoWithin?: (manager: EntityManager) => Promise<void>): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // insert, not save: save() updates a row whose id exists, which let anyone take over a room by its id.
       await manager.getRepository(RoomEntity).insert(room);
       await manager.getRepository(RoomMemberEntity).insert({ roomId: room.id, userId: room.createdBy, role: 'owner' });
+      await alsoWithin?.(manager);
     });
   }
 

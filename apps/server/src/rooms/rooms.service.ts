@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { AuditService, changesOf } from '../audit/audit.service.js';
 import { ErrorCode, RoomMemberRole, RoomMemberView, RoomView } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
@@ -59,6 +60,8 @@ export class RoomsService implements OnApplicationBootstrap {
     private readonly repository: RoomsRepository,
     private readonly presence: PresenceStore,
     private readonly events: DomainEvents,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
   /** A fresh install gets one public room, so a client written from the seed has somewhere to talk. */
@@ -87,16 +90,25 @@ export class RoomsService implements OnApplicationBootstrap {
 
   async create(user: AuthUser, dto: CreateRoomDto): Promise<RoomView> {
     const id = dto.id ?? slugify(dto.name);
+    const room = {
+      id,
+      name: dto.name.trim(),
+      description: dto.description?.trim() || null,
+      visibility: dto.visibility,
+      createdBy: user.id,
+      aiEnabled: dto.aiEnabled ?? true,
+      systemPrompt: dto.systemPrompt ?? null,
+    };
     try {
-      await this.repository.createWithOwner({
-        id,
-        name: dto.name.trim(),
-        description: dto.description?.trim() || null,
-        visibility: dto.visibility,
-        createdBy: user.id,
-        aiEnabled: dto.aiEnabled ?? true,
-        systemPrompt: dto.systemPrompt ?? null,
-      });
+      await this.repository.createWithOwner(room, (manager) =>
+        this.audit.record(manager, {
+          action: 'room.created',
+          actor: user,
+          target: { type: 'room', id },
+          roomId: id,
+          details: { name: room.name, visibility: room.visibility, aiEnabled: room.aiEnabled },
+        }),
+      );
       return toRoomView(await this.rooms.findOneByOrFail({ id }), 'owner');
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppException(ErrorCode.CONFLICT, `Room "${id}" already exists`);
@@ -118,7 +130,13 @@ export class RoomsService implements OnApplicationBootstrap {
     if (dto.visibility !== undefined) changes.visibility = dto.visibility;
     if (dto.aiEnabled !== undefined) changes.aiEnabled = dto.aiEnabled;
     if (dto.systemPrompt !== undefined) changes.systemPrompt = dto.systemPrompt;
-    if (Object.keys(changes).length > 0) await this.rooms.update({ id: room.id }, changes);
+    const changed = changesOf(room, { ...room, ...changes }, ['name', 'description', 'visibility', 'aiEnabled', 'systemPrompt']);
+    if (Object.keys(changed).length > 0) {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.getRepository(RoomEntity).update({ id: room.id }, changes);
+        await this.audit.record(manager, { action: 'room.updated', actor: user, target: { type: 'room', id: room.id }, roomId: room.id, details: { changes: changed } });
+      });
+    }
     return toRoomView(await this.rooms.findOneByOrFail({ id: room.id }), myRole);
   }
 
@@ -140,7 +158,19 @@ export class RoomsService implements OnApplicationBootstrap {
     this.requireManager(user, myRole);
     const target = await this.users.findOneBy({ id: userId });
     if (!target) throw new AppException(ErrorCode.NOT_FOUND, 'User not found');
-    await this.members.upsert({ roomId, userId, role: dto.role ?? 'member' }, ['roomId', 'userId']);
+    const role = dto.role ?? 'member';
+    await this.dataSource.transaction(async (manager) => {
+      const previous = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
+      await manager.getRepository(RoomMemberEntity).upsert({ roomId, userId, role }, ['roomId', 'userId']);
+      if (previous?.role === role) return;
+      await this.audit.record(manager, {
+        action: 'room.member_added',
+        actor: user,
+        target: { type: 'user', id: userId },
+        roomId,
+        details: { username: target.username, role, previousRole: previous?.role ?? null },
+      });
+    });
     return (await this.listMembers(user, roomId)).find((m) => m.userId === userId)!;
   }
 
@@ -148,8 +178,19 @@ export class RoomsService implements OnApplicationBootstrap {
   async removeMember(user: AuthUser, roomId: string, userId: string): Promise<void> {
     const { myRole } = await this.access(user, roomId);
     if (userId !== user.id) this.requireManager(user, myRole);
-    const result = await this.members.delete({ roomId, userId });
-    if (!result.affected) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
+    await this.dataSource.transaction(async (manager) => {
+      const member = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
+      const result = await manager.getRepository(RoomMemberEntity).delete({ roomId, userId });
+      if (!result.affected || !member) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
+      const target = await manager.getRepository(UserEntity).findOneBy({ id: userId });
+      await this.audit.record(manager, {
+        action: 'room.member_removed',
+        actor: user,
+        target: { type: 'user', id: userId },
+        roomId,
+        details: { username: target?.username ?? null, role: member.role, self: userId === user.id },
+      });
+    });
     this.events.emit('room.member_removed', { roomId, userId });
   }
 

@@ -2,7 +2,8 @@ import { UsePipes, Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } fr
 import { HttpValidationPipe } from '../common/validation.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { UserAdminView } from '@chat/contract';
-import { Roles } from '../auth/auth.decorators.js';
+import { CurrentUser, Roles } from '../auth/auth.decorators.js';
+import type { AuthUser } from '../auth/auth.types.js';
 import { CreateUserDto, UpdateUserDto, UserAdminViewDto } from './users.dto.js';
 import { UsersService } from './users.service.js';
 
@@ -16,8 +17,8 @@ export class UsersController {
 
   @Post()
   @ApiCreatedResponse({ type: UserAdminViewDto })
-  create(@Body() dto: CreateUserDto): Promise<UserAdminView> {
-    return this.users.create(dto);
+  create(@CurrentUser() actor: AuthUser, @Body() dto: CreateUserDto): Promise<UserAdminView> {
+    return this.users.create(dto, actor);
   }
 
   @Get()
@@ -28,7 +29,7 @@ export class UsersController {
 
   @Patch(':id')
   @ApiOkResponse({ type: UserAdminViewDto })
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateUserDto): Promise<UserAdminView> {
-    return this.users.update(id, dto);
+  update(@CurrentUser() actor: AuthUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateUserDto): Promise<UserAdminView> {
+    return this.users.update(id, dto, actor);
   }
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { NOT_BLANK } from '../common/validation.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@chat/contract';
-import type { CreateUserRequest, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
+import type { CreateUserRequest, MeResponse, QuotaStatus, QuotaWindow, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
 
 const ROLES: UserRole[] = ['admin', 'staff'];
 
@@ -61,4 +61,19 @@ export class UserAdminViewDto extends UserViewDto implements UserAdminView {
   @ApiProperty() disabled: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+class QuotaWindowDto implements QuotaWindow {
+  @ApiProperty({ nullable: true, type: Number, description: 'Null: unlimited' }) limit: number | null;
+  @ApiProperty({ description: 'Prompt + completion tokens used in this window' }) used: number;
+  @ApiProperty({ format: 'date-time' }) resetsAt: string;
+}
+
+class QuotaStatusDto implements QuotaStatus {
+  @ApiProperty({ description: 'The UTC day' }) daily: QuotaWindowDto;
+  @ApiProperty({ description: 'The UTC month' }) monthly: QuotaWindowDto;
+}
+
+export class MeResponseDto extends UserViewDto implements MeResponse {
+  @ApiProperty({ description: "The assistant token budget: the user's own, else their role's" }) quota: QuotaStatusDto;
 }

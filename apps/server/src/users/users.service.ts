@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { ErrorCode, UserAdminView, UserView } from '@chat/contract';
+import type { AuditActorRef } from '@chat/contract';
+import { AuditService, changesOf } from '../audit/audit.service.js';
 import { AppException } from '../common/app-exception.js';
 import { DomainEvents } from '../common/domain-events.js';
 import { APP_CONFIG } from '../config/app-config.js';
@@ -28,6 +30,8 @@ export class UsersService implements OnApplicationBootstrap {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: DomainEvents,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
   /** First start with no users: create the admin account so someone can log in. */
@@ -35,7 +39,7 @@ export class UsersService implements OnApplicationBootstrap {
     if ((await this.users.count()) > 0) return;
     const password = this.config.adminPassword ?? randomBytes(12).toString('base64url');
     try {
-      await this.create({ username: this.config.adminUsername, password, displayName: 'Administrator', role: 'admin' });
+      await this.create({ username: this.config.adminUsername, password, displayName: 'Administrator', role: 'admin' }, null);
     } catch (error) {
       // Another instance starting at the same moment created it first.
       if (error instanceof AppException && error.code === ErrorCode.CONFLICT) return;
@@ -49,7 +53,8 @@ export class UsersService implements OnApplicationBootstrap {
     }
   }
 
-  async create(dto: CreateUserDto): Promise<UserAdminView> {
+  /** `actor` null: the server itself (the first admin account). */
+  async create(dto: CreateUserDto, actor: AuditActorRef | null): Promise<UserAdminView> {
     const entity = this.users.create({
       username: dto.username,
       displayName: dto.displayName.trim(),
@@ -57,7 +62,17 @@ export class UsersService implements OnApplicationBootstrap {
       passwordHash: await hashPassword(dto.password),
     });
     try {
-      return toUserAdminView(await this.users.save(entity));
+      const saved = await this.dataSource.transaction(async (manager) => {
+        const user = await manager.getRepository(UserEntity).save(entity);
+        await this.audit.record(manager, {
+          action: 'user.created',
+          actor,
+          target: { type: 'user', id: user.id },
+          details: { username: user.username, displayName: user.displayName, role: user.role },
+        });
+        return user;
+      });
+      return toUserAdminView(saved);
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppException(ErrorCode.CONFLICT, `Username "${dto.username}" is taken`);
       throw error;
@@ -68,14 +83,22 @@ export class UsersService implements OnApplicationBootstrap {
     return (await this.users.find({ order: { username: 'ASC' } })).map(toUserAdminView);
   }
 
-  async update(id: string, dto: UpdateUserDto): Promise<UserAdminView> {
+  async update(id: string, dto: UpdateUserDto, actor: AuditActorRef): Promise<UserAdminView> {
     const user = await this.users.findOneBy({ id });
     if (!user) throw new AppException(ErrorCode.NOT_FOUND, 'User not found');
     const revoke = (dto.disabled === true && !user.disabled) || (dto.role !== undefined && dto.role !== user.role);
+    const before = { ...user };
     if (dto.displayName !== undefined) user.displayName = dto.displayName.trim();
     if (dto.role !== undefined) user.role = dto.role;
     if (dto.disabled !== undefined) user.disabled = dto.disabled;
-    const saved = await this.users.save(user);
+    const changes = changesOf(before, user, ['role', 'disabled', 'displayName']);
+    const saved = await this.dataSource.transaction(async (manager) => {
+      const stored = await manager.getRepository(UserEntity).save(user);
+      if (Object.keys(changes).length > 0) {
+        await this.audit.record(manager, { action: 'user.updated', actor, target: { type: 'user', id }, details: { username: user.username, changes } });
+      }
+      return stored;
+    });
     // Open sockets carry the old role or a now-disabled account: drop them so they reconnect with what is true now.
     if (revoke) this.events.emit('user.revoked', { userId: id, reason: saved.disabled ? 'account disabled' : 'role changed' });
     return toUserAdminView(saved);

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { AdminStats, HttpErrorBody } from '@chat/contract';
+import { ISO_8601 } from '../support/patterns.js';
 import { emitWithAck, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
 describe('AdminController', () => {
@@ -25,6 +26,18 @@ describe('AdminController', () => {
       activeRooms: 0,
       messagesPerMinute: 0,
       uptimeSeconds: expect.any(Number),
+      instances: [
+        {
+          id: expect.any(String),
+          connections: 0,
+          rooms: 0,
+          eventLoopLagMs: expect.any(Number),
+          aiRunning: 0,
+          aiQueued: 0,
+          startedAt: expect.stringMatching(ISO_8601),
+          lastSeenAt: expect.stringMatching(ISO_8601),
+        },
+      ],
     });
   });
 
@@ -52,6 +65,7 @@ describe('AdminController', () => {
     expect((await emitWithAck(socket, 'join_room', 'stats-room')).ok).toBe(true);
 
     expect(await stats()).toMatchObject({ rooms: 2, activeConnections: 1, totalConnections: 1, activeRooms: 1 });
+    expect((await stats()).instances).toEqual([expect.objectContaining({ connections: 1, rooms: 1 })]);
 
     socket.disconnect();
     await eventually(async () => (await stats()).activeConnections === 0);

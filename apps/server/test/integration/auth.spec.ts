@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import type { HttpErrorBody, LoginResponse, UserView } from '@chat/contract';
 import { ADMIN, startTestApp, TestApp } from '../support/test-app.js';
-import { UUID } from '../support/patterns.js';
+import { ISO_8601, UUID } from '../support/patterns.js';
 
 
 interface OpenApiDocument {
@@ -112,19 +112,24 @@ describe('AuthController', () => {
   });
 
   describe('GET /api/auth/me', () => {
+    const UNLIMITED_QUOTA = {
+      daily: { limit: null, used: 0, resetsAt: expect.stringMatching(ISO_8601) },
+      monthly: { limit: null, used: 0, resetsAt: expect.stringMatching(ISO_8601) },
+    };
+
     it('should return the caller', async () => {
       const { user, token } = await t.createUser('staff');
       const response = await t.http<UserView>('GET', '/api/auth/me', { token });
       expect(response).toEqual({
         status: 200,
-        body: { id: user.id, username: user.username, displayName: user.displayName, role: 'staff' },
+        body: { id: user.id, username: user.username, displayName: user.displayName, role: 'staff', quota: UNLIMITED_QUOTA },
       });
     });
 
     it('should return the admin created at start-up', async () => {
       const response = await t.http<UserView>('GET', '/api/auth/me', { token: t.adminToken });
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ id: expect.stringMatching(UUID), username: ADMIN.username, displayName: 'Administrator', role: 'admin' });
+      expect(response.body).toEqual({ id: expect.stringMatching(UUID), username: ADMIN.username, displayName: 'Administrator', role: 'admin', quota: UNLIMITED_QUOTA });
     });
   });
 
