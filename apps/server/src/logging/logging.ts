@@ -44,7 +44,7 @@ export function loggerParams(config: Pick<AppConfig, 'logLevel' | 'logFormat'>):
         genReqId: requestIdOf,
         quietReqLogger: true,
         customAttributeKeys: { reqId: 'requestId' },
-        customProps: (req, res) => ({ requestId: req.id, code: (res as unknown as Response).locals?.['errorCode'] as string | undefined }),
+        customProps: (_req, res) => ({ code: (res as unknown as Response).locals?.['errorCode'] as string | undefined }),
         autoLogging: { ignore: (req) => QUIET_PATHS.has((req as Request).path ?? req.url ?? '') },
         customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
         serializers: {

@@ -37,14 +37,14 @@ describe('start-up configuration', () => {
   }
 
   it('should create the admin from ADMIN_USERNAME and ADMIN_PASSWORD on first start, without logging the password', async () => {
-    const logs = captureOutput().lines;
-    const server = await start({ ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'boss-password-123' });
+    const output = captureOutput();
+    const server = await start({ ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'boss-password-123', LOG_LEVEL: 'info' });
 
     const login = await server.login('boss', 'boss-password-123');
     expect(login.status).toBe(200);
     expect(login.body.user).toEqual({ id: expect.any(String), username: 'boss', displayName: 'Administrator', role: 'admin' });
-    expect(logs).toContainEqual(expect.stringContaining('Created admin account "boss" from ADMIN_USERNAME/ADMIN_PASSWORD'));
-    expect(logs.join('\n')).not.toContain('boss-password-123');
+    expect(output.messages()).toContainEqual(expect.stringContaining('Created admin account "boss" from ADMIN_USERNAME/ADMIN_PASSWORD'));
+    expect(output.text()).not.toContain('boss-password-123');
   });
 
   it('should keep the existing admin on later starts, whatever ADMIN_PASSWORD says then', async () => {
@@ -62,10 +62,10 @@ describe('start-up configuration', () => {
   });
 
   it('should generate an admin password when ADMIN_PASSWORD is not set, and log it once', async () => {
-    const logs = captureOutput().lines;
-    const server = await start({ ADMIN_USERNAME: 'root-admin' });
+    const output = captureOutput();
+    const server = await start({ ADMIN_USERNAME: 'root-admin', LOG_LEVEL: 'info' });
 
-    const lines = logs.filter((line) => line.includes('with password:'));
+    const lines = output.messages().filter((line) => line.includes('with password:'));
     expect(lines).toHaveLength(1);
     const password = /with password: (\S+)/.exec(lines[0])![1];
     expect(password.length).toBeGreaterThanOrEqual(16);

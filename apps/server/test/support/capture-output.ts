@@ -6,7 +6,36 @@ import { ConsoleLogger } from '@nestjs/common';
  * LOG_LEVEL lets through), `console.*` (TypeORM's default logger and stray prints) and raw writes to
  * stdout/stderr. Nothing reaches the terminal until `restore()`.
  */
-export function captureOutput(): { lines: string[]; text(): string; restore(): void } {
+export interface CapturedOutput {
+  lines: string[];
+  text(): string;
+  /** The JSON log records among the lines (pino writes one per line). */
+  records(): LogRecord[];
+  /** Each line's message: a record's `msg`, or the line itself. */
+  messages(): string[];
+  restore(): void;
+}
+
+export interface LogRecord {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+function asRecords(line: string): LogRecord[] {
+  return line
+    .split('\n')
+    .filter((part) => part.startsWith('{'))
+    .flatMap((part) => {
+      try {
+        return [JSON.parse(part) as LogRecord];
+      } catch {
+        return [];
+      }
+    });
+}
+
+export function captureOutput(): CapturedOutput {
   const lines: string[] = [];
   const push = (...parts: unknown[]) => {
     lines.push(parts.map((part) => (part instanceof Error ? (part.stack ?? part.message) : String(part))).join(' '));
@@ -24,6 +53,8 @@ export function captureOutput(): { lines: string[]; text(): string; restore(): v
   return {
     lines,
     text: () => lines.join('\n'),
+    records: () => lines.flatMap(asRecords),
+    messages: () => lines.flatMap((line) => (asRecords(line).length ? asRecords(line).map((record) => record.msg) : [line])),
     restore: () => spies.forEach((spy) => spy.mockRestore()),
   };
 }
