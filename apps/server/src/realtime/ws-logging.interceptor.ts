@@ -27,7 +27,8 @@ export class WsLoggingInterceptor implements NestInterceptor {
     const started = performance.now();
     const requestId = randomUUID();
     const fields = () => ({ event, durationMs: Math.round((performance.now() - started) * 10) / 10 });
-    const handled = next.handle().pipe(
+    // handle() binds the handler to the async context it is called in, so it is called inside ours.
+    const handled = () => next.handle().pipe(
       tap({
         complete: () => {
           this.metrics.socketEvent(event, 'ok');
@@ -42,7 +43,7 @@ export class WsLoggingInterceptor implements NestInterceptor {
     );
     return new Observable((subscriber) =>
       this.pino.runInContext(
-        () => runInRequestContext({ requestId, ip: socket.handshake.address ?? null }, () => handled.subscribe(subscriber)),
+        () => runInRequestContext({ requestId, ip: socket.handshake.address ?? null }, () => handled().subscribe(subscriber)),
         { bindings: socketBindings(socket, requestId) },
       ),
     );
