@@ -28,7 +28,7 @@ describe('audit log', () => {
   });
 
   async function audit(query: Record<string, string | number> = {}, token = t.adminToken): Promise<AuditPage> {
-    const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+    const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
     const response = await t.http<AuditPage>('GET', `/api/admin/audit?${search}`, { token });
     expect(response.status).toBe(200);
     return response.body;
