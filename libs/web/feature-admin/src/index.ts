@@ -1,6 +1,6 @@
 import type { Routes } from '@angular/router';
 
-/** /admin, /admin/users, /admin/knowledge (the app guards them for admins). */
+/** /admin, /admin/users, /admin/usage, /admin/audit, /admin/knowledge (the app guards them for admins). */
 export const adminRoutes: Routes = [
   {
     path: '',
@@ -8,6 +8,8 @@ export const adminRoutes: Routes = [
     children: [
       { path: '', loadComponent: () => import('./lib/overview/admin-overview.component').then((m) => m.AdminOverviewComponent) },
       { path: 'users', loadComponent: () => import('./lib/users/admin-users.component').then((m) => m.AdminUsersComponent) },
+      { path: 'usage', loadComponent: () => import('./lib/usage/admin-usage.component').then((m) => m.AdminUsageComponent) },
+      { path: 'audit', loadComponent: () => import('./lib/audit/admin-audit.component').then((m) => m.AdminAuditComponent) },
       { path: 'knowledge', loadComponent: () => import('./lib/knowledge/admin-knowledge.component').then((m) => m.AdminKnowledgeComponent) },
     ],
   },

@@ -10,6 +10,8 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
       <nav class="tabs" aria-label="Administration">
         <a routerLink="/admin" [routerLinkActiveOptions]="{ exact: true }" routerLinkActive="active" ariaCurrentWhenActive="page">Overview</a>
         <a routerLink="/admin/users" routerLinkActive="active" ariaCurrentWhenActive="page">Users</a>
+        <a routerLink="/admin/usage" routerLinkActive="active" ariaCurrentWhenActive="page">Usage &amp; budgets</a>
+        <a routerLink="/admin/audit" routerLinkActive="active" ariaCurrentWhenActive="page">Audit log</a>
         <a routerLink="/admin/knowledge" routerLinkActive="active" ariaCurrentWhenActive="page">Knowledge</a>
       </nav>
       <router-outlet />

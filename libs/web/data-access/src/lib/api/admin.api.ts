@@ -1,6 +1,20 @@
 import { HttpClient, HttpErrorResponse } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import type { AdminStats, CreateUserRequest, UpdateUserRequest, UsageGroupBy, UsageReport, UserAdminView } from '@chat/contract';
+import type {
+  AdminStats,
+  AuditAction,
+  AuditPage,
+  CreateUserRequest,
+  QuotasView,
+  RoleQuota,
+  TokenBudget,
+  UpdateUserRequest,
+  UsageGroupBy,
+  UsageReport,
+  UserAdminView,
+  UserQuota,
+  UserRole,
+} from '@chat/contract';
 import { catchError, map, Observable, of } from 'rxjs';
 import { CHAT_CONFIG } from '../config';
 import { apiUrl } from './api-url';
@@ -24,6 +38,15 @@ function toHealth(body: TerminusBody | null, ready: boolean): HealthStatus {
   return { ready, checks, checkedAt: new Date().toISOString() };
 }
 
+/** The audit page's filters; empty strings are left out. `from`/`to` are ISO timestamps. */
+export interface AuditFilter {
+  action?: AuditAction | '';
+  actorId?: string;
+  roomId?: string;
+  from?: string;
+  to?: string;
+}
+
 @Injectable({ providedIn: 'root' })
 export class AdminApi {
   private readonly http = inject(HttpClient);
@@ -38,6 +61,30 @@ export class AdminApi {
     const params: Record<string, string> = { groupBy };
     if (from) params['from'] = from;
     return this.http.get<UsageReport>(this.url('admin/usage'), { params });
+  }
+
+  /** Newest first; `before` is the last entry id of the previous page. */
+  audit(filter: AuditFilter, before?: string): Observable<AuditPage> {
+    const params: Record<string, string> = {};
+    for (const [key, value] of Object.entries(filter)) if (value) params[key] = value;
+    if (before) params['before'] = before;
+    return this.http.get<AuditPage>(this.url('admin/audit'), { params });
+  }
+
+  quotas(): Observable<QuotasView> {
+    return this.http.get<QuotasView>(this.url('admin/quotas'));
+  }
+
+  putRoleQuota(role: UserRole, budget: TokenBudget): Observable<RoleQuota> {
+    return this.http.put<RoleQuota>(this.url(`admin/quotas/roles/${encodeURIComponent(role)}`), budget);
+  }
+
+  putUserQuota(userId: string, budget: TokenBudget): Observable<UserQuota> {
+    return this.http.put<UserQuota>(this.url(`admin/quotas/users/${encodeURIComponent(userId)}`), budget);
+  }
+
+  removeUserQuota(userId: string): Observable<void> {
+    return this.http.delete<void>(this.url(`admin/quotas/users/${encodeURIComponent(userId)}`));
   }
 
   /** Never errors: a 503 is a "not ready" answer, and no answer at all is "unreachable". */

@@ -1,6 +1,6 @@
 import { HttpClient } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import type { LoginRequest, LoginResponse, UserView } from '@chat/contract';
+import type { LoginRequest, LoginResponse, MeResponse } from '@chat/contract';
 import type { Observable } from 'rxjs';
 import { apiUrl } from './api-url';
 
@@ -13,7 +13,8 @@ export class AuthApi {
     return this.http.post<LoginResponse>(this.url('auth/login'), request);
   }
 
-  me(): Observable<UserView> {
-    return this.http.get<UserView>(this.url('auth/me'));
+  /** The caller, with what is left of their assistant token budget. */
+  me(): Observable<MeResponse> {
+    return this.http.get<MeResponse>(this.url('auth/me'));
   }
 }

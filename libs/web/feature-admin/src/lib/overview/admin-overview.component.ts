@@ -1,6 +1,6 @@
-import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { toObservable, toSignal } from '@angular/core/rxjs-interop';
-import type { AdminStats, UsageGroupBy, UsageReport } from '@chat/contract';
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import type { AdminStats } from '@chat/contract';
 import { AdminApi, describeApiError, HealthStatus } from '@chat/web-data-access';
 import { SparklineComponent } from '@chat/web-ui';
 import { formatDuration } from '@chat/web-util';
@@ -10,7 +10,6 @@ import { catchError, map, of, scan, switchMap, timer } from 'rxjs';
 const HISTORY = 60;
 const STATS_EVERY_MS = 5_000;
 const HEALTH_EVERY_MS = 15_000;
-const USAGE_EVERY_MS = 60_000;
 
 interface StatsState {
   latest: AdminStats | null;
@@ -18,8 +17,6 @@ interface StatsState {
   samples: AdminStats[];
   at: string | null;
 }
-
-type UsageLoad = { report: UsageReport; error: null } | { report: null; error: string };
 
 @Component({
   selector: 'chat-admin-overview',
@@ -55,22 +52,6 @@ export class AdminOverviewComponent {
     initialValue: null,
   });
 
-  protected readonly groupBy = signal<UsageGroupBy>('day');
-  protected readonly usage = toSignal(
-    toObservable(this.groupBy).pipe(
-      switchMap((groupBy) =>
-        timer(0, USAGE_EVERY_MS).pipe(
-          switchMap(() =>
-            this.api.usage(groupBy).pipe(
-              map((report): UsageLoad => ({ report, error: null })),
-              catchError((error: unknown) => of<UsageLoad>({ report: null, error: describeApiError(error) })),
-            ),
-          ),
-        ),
-      ),
-    ),
-  );
-
   protected readonly series = computed(() => {
     const samples = this.stats().samples;
     return {
@@ -80,34 +61,15 @@ export class AdminOverviewComponent {
     };
   });
 
-  protected readonly usageMax = computed(() => {
-    const rows = this.usage()?.report?.rows ?? [];
-    return Math.max(1, ...rows.map((r) => r.promptTokens + r.completionTokens));
-  });
-  /** Requests per day over the whole period, days without any included. */
-  protected readonly usageByDay = computed(() => {
-    const report = this.usage()?.report;
-    if (!report || report.groupBy !== 'day') return [];
-    const byDay = new Map(report.rows.map((r) => [r.key, r.requests]));
-    const days: number[] = [];
-    const last = report.to.slice(0, 10);
-    const day = new Date(`${report.from.slice(0, 10)}T00:00:00.000Z`);
-    for (let key = report.from.slice(0, 10); key <= last && days.length < 400; key = day.toISOString().slice(0, 10)) {
-      days.push(byDay.get(key) ?? 0);
-      day.setUTCDate(day.getUTCDate() + 1);
-    }
-    return days;
-  });
-
   protected uptime(seconds: number): string {
     return formatDuration(seconds);
   }
 
-  protected setGroupBy(event: Event): void {
-    this.groupBy.set((event.target as HTMLSelectElement).value as UsageGroupBy);
-  }
-
   protected time(iso: string | null): string {
     return iso ? new Date(iso).toLocaleTimeString() : '';
+  }
+
+  protected dateTime(iso: string): string {
+    return new Date(iso).toLocaleString();
   }
 }

@@ -2,17 +2,19 @@ import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { NavigationEnd, Router, RouterOutlet } from '@angular/router';
 import { filter, map, startWith } from 'rxjs';
+import { QuotaStatusComponent } from './quota-status.component';
 import { RoomListComponent } from './room-list.component';
 
 /** Rooms beside the open room; on a phone, one or the other. */
 @Component({
   selector: 'chat-layout',
-  imports: [RouterOutlet, RoomListComponent],
+  imports: [RouterOutlet, RoomListComponent, QuotaStatusComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="layout" [class.room-open]="roomOpen()">
       <aside class="sidebar" aria-label="Rooms">
         <chat-room-list />
+        <chat-quota-status />
       </aside>
       <div class="content">
         <router-outlet />
