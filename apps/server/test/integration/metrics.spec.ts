@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeOpenAiServer } from '@chat/server-testing';
+import { loadConfig } from '../../src/config/app-config.js';
 import { askAndWait, createRoom, joinRoom, send } from '../support/assistant-helpers.js';
 import { parseScrape, scrape, Scrape } from '../support/prometheus.js';
 import { emitWithAck, eventually, startTestApp, TestApp } from '../support/test-app.js';
@@ -146,6 +147,11 @@ describe('GET /metrics', () => {
         expect(response.status).toBe(401);
         expect(await response.json()).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED' });
       }
+    });
+
+    it('should refuse a METRICS_TOKEN shorter than 16 characters at start-up, naming it', () => {
+      expect(() => loadConfig({ DATA_DIR: '/tmp/chat-metrics-config-test', JWT_SECRET: 'x'.repeat(40), METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+      expect(loadConfig({ DATA_DIR: '/tmp/chat-metrics-config-test', JWT_SECRET: 'x'.repeat(40) }).metricsToken).toBeNull();
     });
 
     it('should answer the metrics with the token', async () => {
