@@ -104,7 +104,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
         if (message.isAi || message.userId === null) return;
         if (!askAi && !mentionsAssistant(message.content)) return;
         const work = this.answer(message, originSocketId).catch((error: unknown) =>
-          this.logger.error(`Answering ${message.id} failed`, error instanceof Error ? error.stack : String(error)),
+          this.logger.error({ code: ErrorCode.INTERNAL, err: error }, `Answering ${message.id} failed`),
         );
         this.track(work);
       }),
@@ -257,7 +257,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
               ? new LlmFailure(ErrorCode.AI_UNAVAILABLE, error.message)
               : new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The assistant failed unexpectedly');
         if (!(error instanceof LlmFailure) && !(error instanceof ReplyStopped)) {
-          this.logger.error(`Reply ${reply.id} failed`, error instanceof Error ? error.stack : String(error));
+          this.logger.error({ code: failure.code, err: error }, `Reply ${reply.id} failed`);
         }
       }
     } finally {
@@ -312,7 +312,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
           ? error
           : new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The assistant could not answer');
     if (!(error instanceof LlmFailure) && !(error instanceof AppException)) {
-      this.logger.error('Assistant failure', error instanceof Error ? error.stack : String(error));
+      this.logger.error({ code: failure.code, err: error }, 'Assistant failure');
     }
     this.metrics.error(failure.code);
     this.events.emit('ai.failed', {

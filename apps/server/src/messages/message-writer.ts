@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
+import { ErrorCode } from '@chat/contract';
 import type { AiMessageMetadata, ChatMessage, MessageStatus } from '@chat/contract';
 import { AppException } from '../common/app-exception.js';
 import { Metrics } from '../metrics/metrics.service.js';
@@ -104,7 +105,7 @@ export class MessageWriter {
         }
         return;
       }
-      this.logger.error(`Writing ${batch.length} message(s) failed`, error instanceof Error ? error.stack : String(error));
+      this.logger.error({ code: ErrorCode.INTERNAL, err: error }, `Writing ${batch.length} message(s) failed`);
       batch.forEach((pending) => pending.reject(error));
     }
   }

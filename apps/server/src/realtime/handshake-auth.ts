@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, HandshakeErrorData } from '@chat/contract';
 import { AuthService, bearerToken } from '../auth/auth.service.js';
 import { AppException } from '../common/app-exception.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import type { ChatSocket } from './socket.types.js';
 
 type ConnectError = Error & { data?: HandshakeErrorData };
@@ -11,7 +12,10 @@ type ConnectError = Error & { data?: HandshakeErrorData };
 export class HandshakeAuth {
   private readonly logger = new Logger('HandshakeAuth');
 
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly metrics: Metrics,
+  ) {}
 
   middleware() {
     return (socket: ChatSocket, next: (error?: Error) => void): void => {
@@ -19,7 +23,10 @@ export class HandshakeAuth {
         () => next(),
         (error: unknown) => {
           const message = error instanceof AppException ? error.message : 'Authentication failed';
-          if (!(error instanceof AppException)) this.logger.error('Handshake check failed', error instanceof Error ? error.stack : String(error));
+          // No user yet: the line has the connection id only.
+          if (!(error instanceof AppException)) this.logger.error({ connectionId: socket.id, code: ErrorCode.INTERNAL, err: error }, 'Handshake check failed');
+          else this.logger.debug({ connectionId: socket.id, code: ErrorCode.UNAUTHORIZED }, `Handshake refused: ${message}`);
+          this.metrics.error(ErrorCode.UNAUTHORIZED);
           const refusal: ConnectError = new Error(message);
           refusal.data = { code: ErrorCode.UNAUTHORIZED, message };
           next(refusal);

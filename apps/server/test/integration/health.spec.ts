@@ -79,7 +79,7 @@ describe('HealthController with the database gone', () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const api = await t.http('GET', '/api/auth/me', { token: t.adminToken });
     expect(api).toEqual({ status: 500, body: { statusCode: 500, code: 'INTERNAL', message: 'Internal server error' } });
-    expect(logged).toHaveBeenCalledWith('GET /api/auth/me failed', expect.stringContaining('does not exist'));
+    expect(logged).toHaveBeenCalledWith({ code: 'INTERNAL', err: expect.objectContaining({ message: expect.stringContaining('does not exist') }) }, 'GET /api/auth/me failed');
     logged.mockRestore();
   });
 });

@@ -180,7 +180,7 @@ describe(MessageWriter.name, () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const failing = writer.write({ ...draft(roomId, users[0], 'bad'), userId: '00000000-0000-4000-8000-000000000000' });
     await expect(failing).rejects.toThrow(/foreign key/);
-    expect(logged).toHaveBeenCalledWith('Writing 1 message(s) failed', expect.stringContaining('foreign key'));
+    expect(logged).toHaveBeenCalledWith({ code: 'INTERNAL', err: expect.objectContaining({ message: expect.stringContaining('foreign key') }) }, 'Writing 1 message(s) failed');
     const next: WriteResult = await writer.write(draft(roomId, users[0], 'good'));
     expect(next).toMatchObject({ created: true, message: { seq: 1 } });
   });
