@@ -32,6 +32,7 @@ describe('Admin stats and live connections', () => {
       activeRooms: 0,
       messagesPerMinute: 0,
       uptimeSeconds: expect.any(Number),
+      instances: [expect.objectContaining({ connections: 0, rooms: 0, aiRunning: 0, aiQueued: 0 })],
     });
 
     const sockets = [await t.connect(alice.token), await t.connect(alice.token), await t.connect(bob.token)];
@@ -42,6 +43,7 @@ describe('Admin stats and live connections', () => {
     await emitWithAck(sockets[2], 'join_room', roomB);
     await emitWithAck(sockets[2], 'send_message', { roomId: roomB, content: 'counted' });
     expect(await stats()).toMatchObject({ activeConnections: 3, activeRooms: 2, rooms: 3, messagesPerMinute: 1 });
+    expect((await stats()).instances).toEqual([expect.objectContaining({ connections: 3, rooms: 2 })]);
 
     sockets[2].disconnect();
     await eventually(async () => (await stats()).activeConnections === 2);

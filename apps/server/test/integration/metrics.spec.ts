@@ -33,6 +33,12 @@ describe('GET /metrics', () => {
       expect(await (await fetch(`${t.baseUrl}/rooms/general`, { headers: { accept: 'text/html' } })).text()).toContain('<title>console</title>');
     });
 
+    it('should be documented at /metrics (outside /api) in the OpenAPI document', async () => {
+      const docs = await t.http<{ paths: Record<string, unknown> }>('GET', '/api/docs-json');
+      expect(Object.keys(docs.body.paths)).toContain('/metrics');
+      expect(Object.keys(docs.body.paths)).not.toContain('/api/metrics');
+    });
+
     it('should expose every family with its type, prom-client defaults and the database pool', async () => {
       const m = await scrape(t.baseUrl);
       const expected: Record<string, string> = {
