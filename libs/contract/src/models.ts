@@ -164,6 +164,20 @@ export interface UsageReport {
   totals: Omit<UsageRow, 'key' | 'label'>;
 }
 
+/** One server instance as it last reported itself (every instance publishes this; stale ones drop out). */
+export interface InstanceStats {
+  id: string;
+  connections: number;
+  /** Rooms with at least one socket on this instance. */
+  rooms: number;
+  eventLoopLagMs: number;
+  aiRunning: number;
+  aiQueued: number;
+  startedAt: string;
+  lastSeenAt: string;
+}
+
+/** `activeConnections` and `activeRooms` count every instance; `instances` breaks them down. */
 export interface AdminStats {
   activeConnections: number;
   totalConnections: number;
@@ -171,4 +185,5 @@ export interface AdminStats {
   activeRooms: number;
   messagesPerMinute: number;
   uptimeSeconds: number;
+  instances: InstanceStats[];
 }

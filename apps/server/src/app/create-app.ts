@@ -7,6 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, LogLevel } from '../config/app-config.js';
+import { REDIS, RedisClients } from '../cluster/redis-clients.js';
 import { ConfiguredIoAdapter } from '../realtime/io-adapter.js';
 import { AppModule } from './app.module.js';
 
@@ -39,7 +40,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useBodyParser('json', { limit: '1mb' });
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready'] });
-  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config, app.get<RedisClients | null>(REDIS)));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
