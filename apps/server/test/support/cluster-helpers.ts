@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { startTestApp, TestApp } from './test-app.js';
+
+/** The Redis the suite uses (`.ci/run` starts it when absent). */
+export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix no other test file (or earlier run) shares. */
+export function uniquePrefix(name: string): string {
+  return `test:${name}:${randomBytes(4).toString('hex')}:`;
+}
+
+/** Deletes every key under `prefix`. */
+export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface TestCluster {
+  a: TestApp;
+  b: TestApp;
+  prefix: string;
+  redisUrl: string;
+  close(): Promise<void>;
+}
+
+/** Two real app instances on one fresh database, joined through Redis under a key prefix of their own. */
+export async function startTwoInstances(name: string, env: Record<string, string> = {}, redisUrl = TEST_REDIS_URL): Promise<TestCluster> {
+  const prefix = uniquePrefix(name);
+  const clusterEnv = { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, INSTANCE_HEARTBEAT_MS: '200', ...env };
+  const a = await startTestApp(clusterEnv);
+  const b = await startTestApp(clusterEnv, a.database);
+  return {
+    a,
+    b,
+    prefix,
+    redisUrl,
+    async close() {
+      await b.close();
+      await a.close();
+      await deleteKeys(redisUrl, prefix).catch(() => undefined);
+    },
+  };
+}
