@@ -53,7 +53,13 @@ export class RedisClients {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.command, this.bus, this.adapterSubscriber].map((client) => client.quit().catch(() => client.disconnect())));
+    // QUIT would wait in a subscriber's queue forever while Redis is unreachable.
+    await Promise.all(
+      [this.command, this.bus, this.adapterSubscriber].map(async (client) => {
+        if (client.status !== 'ready') return client.disconnect();
+        await client.quit().catch(() => client.disconnect());
+      }),
+    );
   }
 
   private watch(role: RedisRole, client: Redis): Redis {
