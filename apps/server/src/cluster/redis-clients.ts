@@ -52,7 +52,10 @@ export class RedisClients {
     return this.command.status === 'ready';
   }
 
+  private closing = false;
+
   async close(): Promise<void> {
+    this.closing = true;
     // QUIT would wait in a subscriber's queue forever while Redis is unreachable.
     await Promise.all(
       [this.command, this.bus, this.adapterSubscriber].map(async (client) => {
@@ -77,7 +80,7 @@ export class RedisClients {
     // Without a listener ioredis reports every failed retry; the outage is logged once, on close.
     client.on('error', (error: Error) => (lastError = error.message));
     client.on('close', () => {
-      if (!wasReady || lost) return;
+      if (!wasReady || lost || this.closing) return;
       lost = true;
       this.logger.warn(`Redis connection (${role}) lost${lastError ? `: ${lastError}` : ''}; reconnecting`);
     });
