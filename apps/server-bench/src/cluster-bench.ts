@@ -9,6 +9,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '@chat/server-testing';
 import { startBareServer } from './bare-server.js';
 import { createBenchDatabase, startFullStack } from './full-stack.js';
 import { loadTag, type LoadDriver, type LoadOutcome, type Measured } from './load-driver.js';
@@ -58,15 +59,6 @@ async function redisClient(url: string): Promise<Redis | null> {
   }
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
-
 const nulls = (n: number): null[] => Array.from({ length: n }, () => null);
 
 /** Null when no Redis answers at BENCH_REDIS_URL (the section is skipped, and says so). */
@@ -77,7 +69,7 @@ export async function measureCluster(options: BenchOptions, driver: LoadDriver, 
     return null;
   }
   const prefix = `bench:${loadTag()}:`;
-  cleanups.push({ name: 'bench Redis keys', run: () => deleteKeys(probe, prefix).finally(() => probe.disconnect()) });
+  cleanups.push({ name: 'bench Redis keys', run: () => deleteKeysWithPrefix(probe, prefix).finally(() => probe.disconnect()) });
 
   // 1. The adapters alone, on the seed's bare server.
   const bare: ClusterResults['bare'] = [];

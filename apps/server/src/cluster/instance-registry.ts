@@ -85,6 +85,7 @@ export class InstanceRegistry implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.lag.disable();
     await this.beating;
     if (!this.redis?.isReady()) return;
     await this.redis.command

@@ -23,6 +23,7 @@ export class RedisClients {
   readonly adapterSubscriber: Redis;
   /** A connection came back after being lost: state held in Redis may need re-publishing. */
   readonly reconnected$ = new Subject<RedisRole>();
+  private closing = false;
 
   constructor(readonly config: RedisConfig) {
     const base: RedisOptions = {
@@ -51,8 +52,6 @@ export class RedisClients {
   isReady(): boolean {
     return this.command.status === 'ready';
   }
-
-  private closing = false;
 
   async close(): Promise<void> {
     this.closing = true;

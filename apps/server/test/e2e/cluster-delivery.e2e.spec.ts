@@ -1,17 +1,9 @@
-import type { ChatMessage, JoinedRoomPayload, RoomMemberView, RoomUserPayload } from '@chat/contract';
+import type { JoinedRoomPayload, RoomMemberView, RoomUserPayload } from '@chat/contract';
 import { createRoom, flush } from '../support/realtime-helpers.js';
-import { startTwoInstances, TestCluster } from '../support/cluster-helpers.js';
+import { heard, startTwoInstances, TestCluster } from '../support/cluster-helpers.js';
 import { ChatClient, collect, emitWithAck, nextEvent } from '../support/test-app.js';
 
 const TYPING_TTL_MS = 600;
-
-/** Every message a socket heard about, own sends (message_sent) and others' (new_message), in arrival order. */
-function heard(socket: ChatClient): ChatMessage[] {
-  const all: ChatMessage[] = [];
-  socket.on('new_message', (message) => all.push(message));
-  socket.on('message_sent', (message) => all.push(message));
-  return all;
-}
 
 async function join(socket: ChatClient, roomId: string): Promise<JoinedRoomPayload> {
   const ack = await emitWithAck(socket, 'join_room', roomId);

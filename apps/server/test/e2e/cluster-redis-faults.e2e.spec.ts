@@ -1,16 +1,9 @@
 import type { ChatMessage, ErrorPayload, RoomMemberView } from '@chat/contract';
 import { createRoom, flush } from '../support/realtime-helpers.js';
-import { freePort, OwnRedis, startTwoInstances, TestCluster } from '../support/cluster-helpers.js';
-import { ChatClient, emitWithAck, eventually, nextEvent } from '../support/test-app.js';
+import { freePort, heard, OwnRedis, startTwoInstances, TestCluster } from '../support/cluster-helpers.js';
+import { emitWithAck, eventually, nextEvent } from '../support/test-app.js';
 
 const MESSAGES_PER_MINUTE = 8;
-
-function heard(socket: ChatClient): ChatMessage[] {
-  const all: ChatMessage[] = [];
-  socket.on('new_message', (message) => all.push(message));
-  socket.on('message_sent', (message) => all.push(message));
-  return all;
-}
 
 describe('two instances: Redis stopping and starting again', () => {
   let redis: OwnRedis;

@@ -2,7 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { AddressInfo, createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { startTestApp, TestApp } from './test-app.js';
+import type { ChatMessage } from '@chat/contract';
+import { deleteKeysWithPrefix } from '@chat/server-testing';
+import { ChatClient, startTestApp, TestApp } from './test-app.js';
 
 /** The Redis the suite uses (`.ci/run` starts it when absent). */
 export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -17,12 +19,7 @@ export async function deleteKeys(redisUrl: string, prefix: string): Promise<void
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
@@ -103,4 +100,12 @@ export class OwnRedis {
     await exited;
     this.process = undefined;
   }
+}
+
+/** Every message a socket hears about from now on, its own sends (message_sent) and others' (new_message), in arrival order. */
+export function heard(socket: ChatClient): ChatMessage[] {
+  const all: ChatMessage[] = [];
+  socket.on('new_message', (message) => all.push(message));
+  socket.on('message_sent', (message) => all.push(message));
+  return all;
 }
