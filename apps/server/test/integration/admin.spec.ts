@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { AdminStats, HttpErrorBody } from '@chat/contract';
+import { ISO_8601 } from '../support/patterns.js';
 import { emitWithAck, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
 describe('AdminController', () => {
@@ -25,6 +26,18 @@ describe('AdminController', () => {
       activeRooms: 0,
       messagesPerMinute: 0,
       uptimeSeconds: expect.any(Number),
+      instances: [
+        {
+          id: expect.any(String),
+          connections: 0,
+          rooms: 0,
+          eventLoopLagMs: expect.any(Number),
+          aiRunning: 0,
+          aiQueued: 0,
+          startedAt: expect.stringMatching(ISO_8601),
+          lastSeenAt: expect.stringMatching(ISO_8601),
+        },
+      ],
     });
   });
 
