@@ -102,11 +102,17 @@ export class InstanceRegistry implements OnApplicationBootstrap, OnApplicationSh
     try {
       const snapshot = this.snapshot();
       this.lag.reset();
-      await redis.command
+      const replies = await redis.command
         .multi()
         .set(this.instanceKey(this.id), JSON.stringify(snapshot), 'PX', redis.config.heartbeatMs * MISSED_HEARTBEATS)
         .sadd(redis.key('instances'), this.id)
+        .del(redis.key(`reap:${this.id}`))
         .exec();
+      // Cut off long enough to be taken for dead, and cleaned up after: what it holds in Redis must be written back.
+      if (replies?.[2]?.[1] === 1) {
+        this.logger.warn('This instance was taken for dead while Redis could not hear it; re-publishing its state');
+        redis.reconnected$.next('command');
+      }
       await this.reapDead();
     } catch (error) {
       if (redis.isReady()) this.logger.warn(`Heartbeat failed: ${String(error)}`);

@@ -1,4 +1,6 @@
-import type { AdminStats } from '@chat/contract';
+import { Redis } from 'ioredis';
+import type { AdminStats, RoomMemberView } from '@chat/contract';
+import { InstanceRegistry } from '../../src/cluster/instance-registry.js';
 import { createRoom } from '../support/realtime-helpers.js';
 import { startTwoInstances, TestCluster } from '../support/cluster-helpers.js';
 import { emitWithAck, eventually, startTestApp } from '../support/test-app.js';
@@ -52,6 +54,28 @@ describe('two instances: admin stats and health', () => {
     expect(new Set((await stats()).instances.map((i) => i.id)).size).toBe(2);
     for (const socket of sockets) socket.disconnect();
     await eventually(async () => (await stats()).activeRooms === 0);
+  });
+
+  it('should write its presence back when it was taken for dead and cleaned up after while still alive', async () => {
+    const { user, token } = await cluster.a.createUser();
+    const room = (await createRoom(cluster.a, token, { id: 'taken-for-dead', name: 'Taken for dead', visibility: 'public' })).id;
+    const socket = await cluster.a.connect(token);
+    await emitWithAck(socket, 'join_room', room);
+    const online = async () => (await cluster.b.http<RoomMemberView[]>('GET', `/api/rooms/${room}/members`, { token })).body.find((m) => m.userId === user.id)?.online;
+    expect(await online()).toBe(true);
+
+    // What a survivor does to an instance it took for dead: claim it and remove its sockets.
+    const redis = new Redis(cluster.redisUrl);
+    try {
+      const id = cluster.a.app.get(InstanceRegistry).id;
+      for (const key of await redis.keys(`${cluster.prefix}presence:*`)) await redis.del(key);
+      expect(await online()).toBe(false);
+      await redis.set(`${cluster.prefix}reap:${id}`, 'a survivor', 'PX', 60_000);
+      await eventually(async () => (await online()) === true, 3000);
+    } finally {
+      redis.disconnect();
+      socket.disconnect();
+    }
   });
 
   it('should report Redis in /health/ready', async () => {
