@@ -31,7 +31,8 @@ export class RealtimeNotifier implements OnModuleInit, OnModuleDestroy {
     this.subscriptions.add(this.events.on('ai.delta').subscribe((delta) => this.delivery.streamDelta(delta)));
     this.subscriptions.add(this.events.on('ai.ended').subscribe(({ message }) => this.delivery.streamEnded(message)));
     this.subscriptions.add(
-      this.events.on('ai.failed').subscribe(({ userId, originSocketId, error }) => this.sessions.tellUser(userId, originSocketId, error)),
+      // Only where the question was handled (the asker's socket is there); tellUser reaches their other sockets itself.
+      this.events.onLocal('ai.failed').subscribe(({ userId, originSocketId, error }) => this.sessions.tellUser(userId, originSocketId, error)),
     );
     // Events published while the bus was down never arrive: read what was stored meanwhile. The short
     // delay lets the subscriber re-subscribe first, so nothing falls between the read and the live stream.

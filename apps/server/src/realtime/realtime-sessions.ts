@@ -165,13 +165,11 @@ export class RealtimeSessions implements OnModuleDestroy {
     return { messageId };
   }
 
-  /**
-   * An error for one user: to the socket that caused it, else (a REST question) to all their sockets.
-   * Every instance hears of it and tells its own sockets.
-   */
+  /** An error for one user: to the socket that caused it when it is here, else to all their sockets on every instance. */
   tellUser(userId: string, originSocketId: string | undefined, error: ErrorPayload): void {
-    if (originSocketId) this.server?.of('/').sockets.get(originSocketId)?.emit(ServerEvent.Error, error);
-    else this.server?.local.to(userRoom(userId)).emit(ServerEvent.Error, error);
+    const origin = originSocketId ? this.server?.of('/').sockets.get(originSocketId) : undefined;
+    if (origin) origin.emit(ServerEvent.Error, error);
+    else this.server?.to(userRoom(userId)).emit(ServerEvent.Error, error);
   }
 
   /** The account was disabled or its role changed: every socket of it here is told and dropped (each instance does its own). */

@@ -109,6 +109,12 @@ describe('two instances: one rate-limit budget per user', () => {
     await emitWithAck(onB, 'send_message', { roomId, content: 'one question too many', useAi: true });
     expect((await refused).retryAfterMs).toBeGreaterThan(0);
     expect(errors.filter((error) => error.code === 'AI_RATE_LIMITED')).toHaveLength(1);
+    // Asked through REST on A: no socket caused it, so the user's sockets on both instances hear why, once each.
+    const toldWhy = [onA, onB].map((socket) => nextEvent(socket, 'error', (error) => error.code === 'AI_RATE_LIMITED'));
+    expect((await cluster.a.http('POST', `/api/rooms/${roomId}/messages`, { token, body: { content: '@ai and through REST?' } })).status).toBe(201);
+    await Promise.all(toldWhy);
+    await flush(onA, roomId, [onA, onB]);
+    expect(errors.filter((error) => error.code === 'AI_RATE_LIMITED')).toHaveLength(3);
     onA.disconnect();
     onB.disconnect();
   });
