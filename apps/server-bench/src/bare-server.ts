@@ -19,9 +19,11 @@ interface SeedMessage {
  * measured path: no express (the Socket.IO upgrade never reaches it), no per-connection console
  * lines, no LLM branch (the bench never sets useAi).
  */
-export async function startBareServer(): Promise<BareServer> {
+export async function startBareServer(adapter?: Parameters<Server['adapter']>[0]): Promise<BareServer> {
   const server = createServer();
   const io = new Server(server, { cors: { origin: '*', methods: ['GET', 'POST'] } });
+  // The bench's two-instance comparison joins bare servers with each of Socket.IO's Redis adapters.
+  if (adapter) io.adapter(adapter);
   const connections = new Map<string, unknown>();
   const rooms = new Map<string, Set<string>>();
 

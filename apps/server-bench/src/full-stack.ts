@@ -57,6 +57,8 @@ export interface FullStack {
 }
 
 const ADMIN = { username: 'benchadmin', password: randomBytes(12).toString('base64url') };
+/** One per bench run: instances of one cluster must accept each other's tokens. */
+const BENCH_JWT_SECRET = randomBytes(48).toString('base64url');
 
 /**
  * The real app (real Postgres, real migrations, real guards and pipes) on a free port, plus `userCount` logged-in staff users.
@@ -70,7 +72,7 @@ export async function startFullStack(databaseUrl: string, userCount: number, env
     DATA_DIR: dataDir,
     HOST: '127.0.0.1',
     PORT: '0',
-    JWT_SECRET: randomBytes(48).toString('base64url'),
+    JWT_SECRET: BENCH_JWT_SECRET,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     // The gateway logs one line per event at info; that would be the bench's biggest cost.

@@ -14,7 +14,10 @@ export interface RunSpec {
 export interface LoadSpec {
   /** `bare` speaks the seed's protocol (bare room id, `message_sent` as the signal); `full` uses acks. */
   kind: 'bare' | 'full';
+  /** Senders connect here, and receivers unless `receiverUrls` is given. */
   url: string;
+  /** Several instances: receiver r connects to receiverUrls[r % length] (index 0 should be `url`, the senders' instance). */
+  receiverUrls?: string[];
   roomId: string;
   /** One entry per receiving socket: its access token, or null for the bare server. */
   receiverTokens: (string | null)[];
@@ -72,6 +75,8 @@ export interface RunResult {
   deliverMs: number;
   /** Send to each receiver's `new_message`; null without receivers. */
   latencyMs: Percentiles | null;
+  /** With `receiverUrls`: the same, for the receivers of each URL in turn. */
+  latencyByUrlMs: (Percentiles | null)[] | null;
   /** Send to the sender's acknowledgement (bare: its `message_sent`). */
   ackLatencyMs: Percentiles;
   /** Checked during this run; every field must be 0. */

@@ -28,6 +28,8 @@ interface Tracker {
   deliveries: number;
   latencies: Float64Array | null;
   latencyCount: number;
+  /** Per receiver URL (several instances), the same latencies split by where the receiver is. */
+  byUrl: { latencies: Float64Array; count: number }[] | null;
   lastDeliveryAt: number;
   onComplete?: () => void;
 }
@@ -94,6 +96,10 @@ function onDelivery(ctx: Context, receiver: number, message: Delivered): void {
   t.deliveries++;
   t.lastDeliveryAt = now;
   if (t.latencies) t.latencies[t.latencyCount++] = now - header.sentAt;
+  if (t.byUrl) {
+    const group = t.byUrl[receiver % t.byUrl.length];
+    group.latencies[group.count++] = now - header.sentAt;
+  }
   if (++t.received[receiver] === t.total && ++t.complete === ctx.receivers.length) t.onComplete?.();
 }
 
@@ -102,6 +108,7 @@ interface PhaseOutcome {
   sendMs: number;
   deliverMs: number;
   latencies: Float64Array | null;
+  latencyByUrl: Float64Array[] | null;
   ackLatencies: Float64Array;
 }
 
@@ -129,6 +136,7 @@ async function runPhase(ctx: Context, senderCount: number, window: number, total
     deliveries: 0,
     latencies: measured ? new Float64Array(R * total) : null,
     latencyCount: 0,
+    byUrl: measured && spec.receiverUrls ? spec.receiverUrls.map(() => ({ latencies: new Float64Array(R * total), count: 0 })) : null,
     lastDeliveryAt: 0,
   };
   ctx.tracker = tracker;
@@ -203,6 +211,7 @@ async function runPhase(ctx: Context, senderCount: number, window: number, total
     sendMs: lastAckAt - start,
     deliverMs: (R > 0 ? Math.max(tracker.lastDeliveryAt, lastAckAt) : lastAckAt) - start,
     latencies: tracker.latencies ? tracker.latencies.subarray(0, tracker.latencyCount) : null,
+    latencyByUrl: tracker.byUrl ? tracker.byUrl.map((group) => group.latencies.subarray(0, group.count)) : null,
     ackLatencies,
   };
 }
@@ -215,7 +224,7 @@ async function load(id: number, spec: LoadSpec): Promise<LoadResult> {
   let closing = false;
   try {
     ctx.receivers = await inBatches(spec.receiverTokens, 25, async (token, r) => {
-      const socket = await connect(spec.url, token);
+      const socket = await connect(spec.receiverUrls ? spec.receiverUrls[r % spec.receiverUrls.length] : spec.url, token);
       all.push(socket);
       socket.on('new_message', (message: Delivered) => onDelivery(ctx, r, message));
       return socket;
@@ -260,6 +269,7 @@ async function load(id: number, spec: LoadSpec): Promise<LoadResult> {
         sendMs: outcome.sendMs,
         deliverMs: outcome.deliverMs,
         latencyMs: outcome.latencies ? percentiles(outcome.latencies) : null,
+        latencyByUrlMs: outcome.latencyByUrl ? outcome.latencyByUrl.map((group) => (group.length ? percentiles(group) : null)) : null,
         ackLatencyMs: percentiles(outcome.ackLatencies),
         correctness: faults,
         clientElu,

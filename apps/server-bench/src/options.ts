@@ -24,8 +24,10 @@ export interface BenchOptions {
   /** Upper bound on the naive one-INSERT-at-a-time baseline, so a slow disk cannot blow the time budget. */
   naiveMaxSeconds: number;
   pgAdminUrl: string;
-  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `all`: both. */
-  only: 'all' | 'chat' | 'ai';
+  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `cluster`: only two instances through Redis; `all`: every one. */
+  only: 'all' | 'chat' | 'ai' | 'cluster';
+  /** The Redis the two-instance run joins its instances through. */
+  redisUrl: string;
   /** Assistant replies streaming at once in the concurrent runs (the other runs have one). */
   aiStreams: number;
   /** Tokens per reply from the fake upstream, and the pause before each after the first. */
@@ -54,7 +56,7 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 
 function only(env: Env): BenchOptions['only'] {
   const raw = env['BENCH_ONLY']?.trim().toLowerCase() || 'all';
-  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai') throw new Error(`BENCH_ONLY must be chat, ai or all, got "${raw}"`);
+  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai' && raw !== 'cluster') throw new Error(`BENCH_ONLY must be chat, ai, cluster or all, got "${raw}"`);
   return raw;
 }
 
@@ -75,6 +77,7 @@ export function readOptions(env: Env = process.env): BenchOptions {
     naiveMaxSeconds: int(env, 'BENCH_NAIVE_MAX_SECONDS', 15, 1, 3600),
     pgAdminUrl: env['BENCH_PG_ADMIN_URL']?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres',
     only: only(env),
+    redisUrl: env['BENCH_REDIS_URL']?.trim() || 'redis://127.0.0.1:6379',
     aiStreams: int(env, 'BENCH_AI_STREAMS', 100, 1, 1000),
     aiTokens: int(env, 'BENCH_AI_TOKENS', 40, 2, 10_000),
     aiTokenMs: int(env, 'BENCH_AI_TOKEN_MS', 20, 0, 10_000),

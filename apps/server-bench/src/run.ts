@@ -5,7 +5,8 @@
  * database does not hold every acknowledged message exactly once. Then the assistant's streaming
  * (ai-bench.ts): time to first token and gaps between tokens through the app against the same fake
  * upstream read directly; exits non-zero if any reply lost, repeated or reordered a token.
- * BENCH_ONLY=chat or BENCH_ONLY=ai runs one of the two.
+ * Then two instances through Redis against one (cluster-bench.ts).
+ * BENCH_ONLY=chat, ai or cluster runs one of them.
  */
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
@@ -15,6 +16,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MessageWriter } from '../../server/src/messages/message-writer.js';
 import { aiFaults, measureAi, reportAi, type AiResults } from './ai-bench.js';
+import { clusterFaults, measureCluster, reportCluster, type ClusterResults } from './cluster-bench.js';
 import { startBareServer } from './bare-server.js';
 import { othersShare, postgresCpuMeter } from './cpu.js';
 import { createBenchDatabase, startFullStack, type FullStack } from './full-stack.js';
@@ -347,8 +349,9 @@ function chatFaults(results: Results): string[] {
 
 async function main(): Promise<number> {
   const options = readOptions();
-  const chat = options.only !== 'ai';
-  const ai = options.only !== 'chat';
+  const chat = options.only === 'all' || options.only === 'chat';
+  const ai = options.only === 'all' || options.only === 'ai';
+  const cluster = options.only === 'all' || options.only === 'cluster';
   console.log(`Chat server benchmark: ${versions()}, ${availableParallelism()} CPUs, load average ${loadText()} at start`);
   console.log('servers on the main thread, clients on a worker thread, PostgreSQL in its own processes: all on the same CPUs');
   if (chat) {
@@ -369,11 +372,13 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   let results: Results | undefined;
   let aiResults: AiResults | undefined;
+  let clusterResults: ClusterResults | null = null;
   try {
     const driver = new LoadDriver();
     cleanups.push({ name: 'load worker', run: () => driver.close() });
     if (chat) results = await measureAll(options, driver, cleanups);
     if (ai) aiResults = await measureAi(options, driver, cleanups);
+    if (cluster) clusterResults = await measureCluster(options, driver, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup.run().catch((error: unknown) => failures.push(`closing ${cleanup.name} failed: ${String(error)}`));
@@ -389,6 +394,10 @@ async function main(): Promise<number> {
     failures.push(...aiFaults(aiResults));
     reportAi(options, aiResults);
   }
+  if (clusterResults) {
+    failures.push(...clusterFaults(clusterResults));
+    reportCluster(options, clusterResults);
+  }
   if (failures.length > 0) {
     console.log('\nFAILED:');
     for (const failure of failures) console.log(`  - ${failure}`);
@@ -397,6 +406,7 @@ async function main(): Promise<number> {
   const ok: string[] = [];
   if (results) ok.push('nothing lost, duplicated or reordered; every acknowledged message stored exactly once, seqs gap-free');
   if (aiResults) ok.push('every assistant reply complete, no token lost, duplicated or reordered, delta indexes contiguous');
+  if (clusterResults) ok.push('two instances: nothing lost, duplicated or reordered on either');
   console.log(`\nOK: ${ok.join('; ')}.`);
   return 0;
 }

@@ -165,10 +165,11 @@ export interface UsageReport {
   totals: Omit<UsageRow, 'key' | 'label'>;
 }
 
-/** One server process, as the admin console's per-instance table shows it. */
+/** One server instance as it last reported itself (every instance publishes this; stale ones drop out). */
 export interface InstanceStats {
   id: string;
   connections: number;
+  /** Rooms with at least one socket on this instance. */
   rooms: number;
   eventLoopLagMs: number;
   aiRunning: number;
@@ -177,6 +178,7 @@ export interface InstanceStats {
   lastSeenAt: string;
 }
 
+/** `activeConnections` and `activeRooms` count every instance; `instances` breaks them down. */
 export interface AdminStats {
   activeConnections: number;
   totalConnections: number;

@@ -1,1 +1,2 @@
 export * from './fake-openai-server.js';
+export * from './redis-keys.js';

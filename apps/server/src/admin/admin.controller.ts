@@ -8,22 +8,22 @@ import { AdminStatsService } from './admin-stats.service.js';
 class InstanceStatsDto implements InstanceStats {
   @ApiProperty() id: string;
   @ApiProperty({ description: 'Sockets connected to this instance' }) connections: number;
-  @ApiProperty({ description: 'Rooms with someone connected here' }) rooms: number;
-  @ApiProperty({ description: 'Mean event-loop delay over the last seconds' }) eventLoopLagMs: number;
-  @ApiProperty({ description: 'Assistant upstream calls running' }) aiRunning: number;
-  @ApiProperty({ description: 'Assistant replies waiting for a slot' }) aiQueued: number;
-  @ApiProperty({ format: 'date-time' }) startedAt: string;
-  @ApiProperty({ format: 'date-time' }) lastSeenAt: string;
+  @ApiProperty({ description: 'Rooms with a socket on this instance' }) rooms: number;
+  @ApiProperty({ description: 'Mean event-loop delay over the last heartbeat' }) eventLoopLagMs: number;
+  @ApiProperty({ description: 'Assistant replies streaming upstream on this instance' }) aiRunning: number;
+  @ApiProperty({ description: 'Assistant replies waiting for an upstream slot on this instance' }) aiQueued: number;
+  @ApiProperty() startedAt: string;
+  @ApiProperty({ description: 'Its last heartbeat; instances silent for three heartbeats drop out' }) lastSeenAt: string;
 }
 
 class AdminStatsDto implements AdminStats {
-  @ApiProperty({ description: 'Sockets connected now' }) activeConnections: number;
-  @ApiProperty({ description: 'Sockets connected since this instance started' }) totalConnections: number;
+  @ApiProperty({ description: 'Sockets connected now, on every instance' }) activeConnections: number;
+  @ApiProperty({ description: 'Sockets connected since the cluster (or this instance) started' }) totalConnections: number;
   @ApiProperty() rooms: number;
-  @ApiProperty({ description: 'Rooms with at least one connected member' }) activeRooms: number;
+  @ApiProperty({ description: 'Rooms with at least one connected member, on any instance' }) activeRooms: number;
   @ApiProperty({ description: 'Messages stored in the last 60 seconds' }) messagesPerMinute: number;
-  @ApiProperty() uptimeSeconds: number;
-  @ApiProperty({ type: [InstanceStatsDto], description: 'One row per running instance' }) instances: InstanceStatsDto[];
+  @ApiProperty({ description: 'Of the answering instance' }) uptimeSeconds: number;
+  @ApiProperty({ type: [InstanceStatsDto], description: 'Every live instance, the answering one first' }) instances: InstanceStatsDto[];
 }
 
 @ApiTags('admin')

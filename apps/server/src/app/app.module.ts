@@ -9,6 +9,8 @@ import { HttpExceptionFilter } from '../common/http-exception.filter.js';
 import { AppThrottlerGuard, throttlerOptions } from '../common/rate-limit.js';
 import type { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
+import { ClusterModule } from '../cluster/cluster.module.js';
+import { REDIS, RedisClients } from '../cluster/redis-clients.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { HealthModule } from '../health/health.module.js';
 import { KnowledgeModule } from '../knowledge/knowledge.module.js';
@@ -43,7 +45,8 @@ export class AppModule {
         MetricsModule,
         AuditModule,
         QuotasModule,
-        ThrottlerModule.forRoot(throttlerOptions(config)),
+        ClusterModule,
+        ThrottlerModule.forRootAsync({ inject: [REDIS], useFactory: (redis: RedisClients | null) => throttlerOptions(config, redis) }),
         PresenceModule,
         AuthModule,
         UsersModule,

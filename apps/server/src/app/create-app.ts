@@ -11,6 +11,7 @@ import type { AppConfig, LogLevel } from '../config/app-config.js';
 import { runInRequestContext } from '../common/request-context.js';
 import { requestIdOf } from '../logging/logging.js';
 import { Metrics } from '../metrics/metrics.service.js';
+import { REDIS, RedisClients } from '../cluster/redis-clients.js';
 import { ConfiguredIoAdapter } from '../realtime/io-adapter.js';
 import { AppModule } from './app.module.js';
 
@@ -46,7 +47,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useBodyParser('json', { limit: '1mb' });
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
-  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config, app.get<RedisClients | null>(REDIS)));
   app.disable('x-powered-by');
 
   const document = SwaggerModule.createDocument(

@@ -4,7 +4,8 @@ import type { ChatMessage, ErrorPayload } from '@chat/contract';
 
 /**
  * What services announce. Services never touch sockets: the realtime layer subscribes and turns
- * these into emits, and a later multi-instance setup can carry them between processes.
+ * these into emits. With Redis, every event is also carried to the other instances (ClusterBus),
+ * so each instance delivers to its own sockets.
  */
 export interface DomainEventMap {
   /** `askAi`: the sender asked the assistant (the seed's `useAi`). */
@@ -21,22 +22,50 @@ export interface DomainEventMap {
 }
 export type DomainEventName = keyof DomainEventMap;
 
-interface Envelope<K extends DomainEventName = DomainEventName> {
+export interface DomainEnvelope<K extends DomainEventName = DomainEventName> {
   name: K;
   payload: DomainEventMap[K];
 }
 
+interface Received<K extends DomainEventName = DomainEventName> extends DomainEnvelope<K> {
+  /** Emitted by another instance. */
+  remote: boolean;
+}
+
 @Injectable()
 export class DomainEvents {
-  private readonly events$ = new Subject<Envelope>();
+  private readonly events$ = new Subject<Received>();
 
   emit<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
-    this.events$.next({ name, payload } as Envelope);
+    this.events$.next({ name, payload, remote: false } as Received);
   }
 
+  /** An event another instance emitted. */
+  receive(envelope: DomainEnvelope): void {
+    this.events$.next({ ...envelope, remote: true });
+  }
+
+  /** Events from every instance: what the realtime layer delivers to its sockets. */
   on<K extends DomainEventName>(name: K): Observable<DomainEventMap[K]> {
+    return this.select(name, () => true);
+  }
+
+  /** Events emitted on this instance only: work that must happen once (answering a question). */
+  onLocal<K extends DomainEventName>(name: K): Observable<DomainEventMap[K]> {
+    return this.select(name, (event) => !event.remote);
+  }
+
+  /** This instance's own events, for carrying them to the others. */
+  emitted(): Observable<DomainEnvelope> {
     return this.events$.pipe(
-      filter((event): event is Envelope<K> => event.name === name),
+      filter((event) => !event.remote),
+      map(({ name, payload }) => ({ name, payload }) as DomainEnvelope),
+    );
+  }
+
+  private select<K extends DomainEventName>(name: K, keep: (event: Received) => boolean): Observable<DomainEventMap[K]> {
+    return this.events$.pipe(
+      filter((event): event is Received<K> => event.name === name && keep(event)),
       map((event) => event.payload),
     );
   }

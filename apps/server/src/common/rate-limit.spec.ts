@@ -57,7 +57,7 @@ const socket = { data: { userId: 'u-1' }, handshake: { headers: {} } } as unknow
 const proto = ChatController.prototype;
 
 function objectOptions() {
-  const options = throttlerOptions(config);
+  const options = throttlerOptions(config, null);
   if (Array.isArray(options)) throw new Error('throttlerOptions should return the object form');
   return options;
 }
@@ -91,7 +91,7 @@ describe(AppThrottlerGuard.name, () => {
 
   beforeEach(async () => {
     storage = new ThrottlerStorageService();
-    guard = new InspectableGuard(throttlerOptions(config), storage, new Reflector());
+    guard = new InspectableGuard(throttlerOptions(config, null), storage, new Reflector());
     await guard.onModuleInit();
   });
   afterEach(() => {

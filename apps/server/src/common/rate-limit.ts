@@ -5,6 +5,8 @@ import type { Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from './app-exception.js';
+import type { RedisClients } from '../cluster/redis-clients.js';
+import { SharedWindowStorage } from './shared-window-storage.js';
 import { SlidingWindowStorage } from './sliding-window-storage.js';
 
 /** Each limit counts in its own bucket, per user (or per address before login), over a sliding minute. */
@@ -20,7 +22,8 @@ function bucketOf(context: ExecutionContext): RateBucket | undefined {
   return declared ?? (context.getType() === 'http' ? 'rest' : undefined);
 }
 
-export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
+/** One storage for every limit: shared through Redis when there is one, else this instance's memory. */
+export function throttlerOptions(config: AppConfig, redis: RedisClients | null): ThrottlerModuleOptions {
   const bucket = (name: RateBucket, limit: number): ThrottlerOptions => ({
     name,
     ttl: WINDOW_MS,
@@ -36,7 +39,7 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
     ],
     // The key names the bucket and the caller, not the route: REST and socket sends share one budget.
     generateKey: (_context, tracker, name) => `${name}:${tracker}`,
-    storage: new SlidingWindowStorage(),
+    storage: redis ? new SharedWindowStorage(redis) : new SlidingWindowStorage(),
   };
 }
 

@@ -3,7 +3,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** Slices per window: the window slides in steps of ttl/SLICES, so a wait is never longer than needed by more than one step. */
-const SLICES = 12;
+export const SLICES = 12;
 
 interface Counter {
   ttl: number;

@@ -30,6 +30,21 @@ describe(loadConfig.name, () => {
       typingTtlMs: 6000,
       logLevel: 'info',
       webRoot: resolve('dist/apps/web/browser'),
+      // No REDIS_URL: one instance, everything in memory.
+      redis: null,
+    });
+  });
+
+  it('should read the Redis settings, with the default prefix and heartbeat', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, REDIS_URL: 'redis://:secret@cache.internal:6380/2' }).redis).toEqual({
+      url: 'redis://:secret@cache.internal:6380/2',
+      keyPrefix: 'chat:',
+      heartbeatMs: 5000,
+    });
+    expect(loadConfig({ JWT_SECRET: SECRET, REDIS_URL: 'rediss://cache', REDIS_KEY_PREFIX: 'eu-1:', INSTANCE_HEARTBEAT_MS: '1000' }).redis).toEqual({
+      url: 'rediss://cache',
+      keyPrefix: 'eu-1:',
+      heartbeatMs: 1000,
     });
   });
 
@@ -95,8 +110,14 @@ describe(loadConfig.name, () => {
     ['ADMIN_USERNAME', 'a b'],
     ['ADMIN_USERNAME', 'ab'],
     ['ADMIN_PASSWORD', 'short'],
+    ['REDIS_URL', 'http://cache:6379'],
+    ['REDIS_URL', 'redis://cache/not-a-db'],
+    ['REDIS_URL', 'nonsense'],
+    ['REDIS_KEY_PREFIX', 'has space'],
+    ['INSTANCE_HEARTBEAT_MS', '10'],
   ])('should refuse %s=%j with a ConfigError naming the variable', (variable, value) => {
-    const env = { JWT_SECRET: SECRET, DATA_DIR: tempDir(), [variable]: value };
+    // The Redis settings are read only with a REDIS_URL.
+    const env = { JWT_SECRET: SECRET, DATA_DIR: tempDir(), REDIS_URL: 'redis://127.0.0.1:6379', [variable]: value };
     let thrown: unknown;
     try {
       loadConfig(env);

@@ -39,6 +39,16 @@ export interface AppConfig {
   webRoot: string;
   llm: LlmConfig;
   knowledge: KnowledgeConfig;
+  /** Null: one instance, everything in memory. */
+  redis: RedisConfig | null;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** Prepended to every key and channel, so deployments can share one Redis. */
+  keyPrefix: string;
+  /** Each instance renews its entry this often; one silent for three periods is dead and its sockets leave presence. */
+  heartbeatMs: number;
 }
 
 export interface LlmConfig {
@@ -203,6 +213,21 @@ function knowledgeConfig(env: Env): KnowledgeConfig {
   };
 }
 
+function redisConfig(env: Env): RedisConfig | null {
+  const raw = env['REDIS_URL']?.trim();
+  if (!raw) return null;
+  try {
+    const url = new URL(raw);
+    if (!['redis:', 'rediss:'].includes(url.protocol)) throw new Error('protocol');
+    if (url.pathname.length > 1 && !/^\/\d{1,2}$/.test(url.pathname)) throw new Error('db');
+  } catch {
+    throw new ConfigError('REDIS_URL', `must be a redis:// or rediss:// URL (optional password and /db number), got "${raw}"`);
+  }
+  const keyPrefix = env['REDIS_KEY_PREFIX'] ?? 'chat:';
+  if (!/^[A-Za-z0-9_:.{}-]{0,64}$/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be at most 64 letters, digits or _ : . - { }');
+  return { url: raw, keyPrefix, heartbeatMs: int(env, 'INSTANCE_HEARTBEAT_MS', 5000, 100, 60_000) };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = env['NODE_ENV']?.trim() || 'development';
   const dataDir = resolve(env['DATA_DIR']?.trim() || './.data');
@@ -243,6 +268,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webRoot: resolve(env['WEB_ROOT']?.trim() || 'dist/apps/web/browser'),
     llm: llmConfig(env),
     knowledge: knowledgeConfig(env),
+    redis: redisConfig(env),
   };
 }
 

@@ -100,7 +100,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
   onModuleInit(): void {
     this.logger.log(`Assistant uses the ${this.provider.name} provider (model ${this.provider.model})`);
     this.subscription.add(
-      this.events.on('message.created').subscribe(({ message, originSocketId, askAi }) => {
+      this.events.onLocal('message.created').subscribe(({ message, originSocketId, askAi }) => {
         if (message.isAi || message.userId === null) return;
         if (!askAi && !mentionsAssistant(message.content)) return;
         const work = this.answer(message, originSocketId).catch((error: unknown) =>

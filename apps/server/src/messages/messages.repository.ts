@@ -193,6 +193,25 @@ export class MessagesRepository {
     return rows.map(toChatMessage);
   }
 
+  /**
+   * Ends the given replies if still streaming (their instance died): status `error`, the text
+   * another instance saw streaming kept, `note` after it, `errorCode` in their metadata.
+   */
+  async endRepliesWithText(replies: { id: string; text: string }[], note: string, errorCode: string): Promise<ChatMessage[]> {
+    if (replies.length === 0) return [];
+    const [rows]: [MessageRow[], number] = await this.dataSource.query(
+      `UPDATE messages m SET status = 'error', updated_at = now(),
+              content = CASE WHEN v.text = '' THEN $3::text ELSE v.text || E'\n\n' || $3::text END,
+              metadata = m.metadata || jsonb_build_object('errorCode', $4::text)
+       FROM unnest($1::uuid[], $2::text[]) AS v(id, text)
+       WHERE m.id = v.id AND m.status = 'streaming'
+       RETURNING m.id, m.room_id, m.seq, m.user_id, NULL::text AS username, NULL::text AS display_name, m.content, m.is_ai,
+                 m.client_message_id, m.status, m.metadata, m.created_at`,
+      [replies.map((reply) => reply.id), replies.map((reply) => reply.text), note, errorCode],
+    );
+    return rows.map(toChatMessage);
+  }
+
   /** Finished assistant replies in [from, to), grouped, with the tokens each stored. */
   async usage(from: Date, to: Date, groupBy: UsageGroupBy): Promise<UsageAggregate[]> {
     const { key, label, join } = USAGE_GROUPING[groupBy];

@@ -1,10 +1,13 @@
-import type { PresenceUser } from '@chat/contract';
+import { Subject } from 'rxjs';
+import type { PresenceUser, RoomUserPayload } from '@chat/contract';
 
 /**
  * Who is in which room, counted per socket so several tabs of one user make one presence.
  * Backed by memory on one instance; the interface is what a shared (Redis) store implements.
  */
 export abstract class PresenceStore {
+  /** Users whose last socket in a room was on an instance that died: announce `user_left` for them. */
+  readonly departed$ = new Subject<RoomUserPayload>();
   /** Returns true when this socket is the user's first in the room (announce a join). */
   abstract join(roomId: string, user: PresenceUser, socketId: string): Promise<boolean>;
   /** Returns true when this was the user's last socket in the room (announce a leave). */

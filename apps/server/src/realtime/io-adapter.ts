@@ -1,25 +1,52 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
+import type { RedisClients } from '../cluster/redis-clients.js';
 import type { AppConfig } from '../config/app-config.js';
 
-/** Socket.IO server options come from configuration rather than the gateway decorator. */
+/**
+ * The adapter never awaits its publishes, so a failed one would be an unhandled rejection: while
+ * Redis is down they are dropped here instead (the command connection does not queue), and what a
+ * client missed in that time it gets from the database.
+ */
+function droppingPublisher(client: Redis): Redis {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'publish') return (...args: Parameters<Redis['publish']>) => target.publish(...args).catch(() => 0);
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Socket.IO server options come from configuration rather than the gateway decorator. With Redis,
+ * the Socket.IO project's Redis adapter (pub/sub) joins the instances: `to(room).emit` reaches
+ * sockets on every instance, as do serverSideEmit and disconnectSockets. Gateway code is unchanged.
+ */
 export class ConfiguredIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
+    private readonly redis: RedisClients | null,
   ) {
     super(app);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    return super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...(options as ServerOptions),
       cors: { origin: this.config.corsOrigins, credentials: true },
       // A frame above this is refused by the transport before it is buffered whole.
       maxHttpBufferSize: this.config.socketMaxFrameBytes,
       pingInterval: 20_000,
       pingTimeout: 20_000,
-    });
+    }) as Server;
+    if (this.redis) {
+      server.adapter(createAdapter(droppingPublisher(this.redis.command), this.redis.adapterSubscriber, { key: this.redis.key('socket.io'), requestsTimeout: 2000 }));
+    }
+    return server;
   }
 }

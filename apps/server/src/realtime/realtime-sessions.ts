@@ -8,6 +8,7 @@ import { AssistantService } from '../llm/assistant.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { SendMessageDto } from '../messages/messages.dto.js';
+import { InstanceRegistry } from '../cluster/instance-registry.js';
 import { PresenceStore } from '../presence/presence.store.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { RoomDelivery } from './room-delivery.js';
@@ -56,6 +57,7 @@ export class RealtimeSessions implements OnModuleDestroy {
     private readonly delivery: RoomDelivery,
     private readonly typing: TypingTracker,
     private readonly assistant: AssistantService,
+    private readonly registry: InstanceRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: Metrics,
   ) {
@@ -64,6 +66,8 @@ export class RealtimeSessions implements OnModuleDestroy {
     this.typing.expired$.subscribe((payload) =>
       this.server?.to(payload.roomId).except(userRoom(payload.userId)).emit(ServerEvent.UserStopTyping, payload),
     );
+    // Their instance died: this one (which cleaned up after it) tells every instance's sockets.
+    this.presence.departed$.subscribe((payload) => void this.announceDeparture(payload));
   }
 
   attach(server: ChatServer): void {
@@ -73,6 +77,10 @@ export class RealtimeSessions implements OnModuleDestroy {
     server.on(InterServerEvent.AiCancel, ({ messageId, by }) =>
       this.assistant.cancelLocal(messageId, by && { actor: { id: by.id, username: by.username }, origin: { requestId: by.requestId, ip: by.ip } }),
     );
+    this.registry.describe(() => {
+      const { running, waiting } = this.assistant.load();
+      return { connections: server.of('/').sockets.size, rooms: this.delivery.streamCount(), aiRunning: running, aiQueued: waiting };
+    });
   }
 
   async connect(socket: ChatSocket): Promise<void> {
@@ -137,7 +145,7 @@ export class RealtimeSessions implements OnModuleDestroy {
       ),
     );
     // Sending is also "stopped typing", as in every chat client.
-    if (this.typing.stop(dto.roomId, socket.data.userId)) {
+    if (await this.typing.stop(dto.roomId, socket.data.userId)) {
       socket.to(dto.roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserStopTyping, roomUser(socket, dto.roomId));
     }
     return { message };
@@ -145,14 +153,14 @@ export class RealtimeSessions implements OnModuleDestroy {
 
   async typingStart(socket: ChatSocket, roomId: string): Promise<void> {
     await this.requireJoined(socket, roomId);
-    if (this.typing.start(roomUser(socket, roomId))) {
+    if (await this.typing.start(roomUser(socket, roomId))) {
       socket.to(roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserTyping, roomUser(socket, roomId));
     }
   }
 
   async typingStop(socket: ChatSocket, roomId: string): Promise<void> {
     await this.requireJoined(socket, roomId);
-    if (this.typing.stop(roomId, socket.data.userId)) {
+    if (await this.typing.stop(roomId, socket.data.userId)) {
       socket.to(roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserStopTyping, roomUser(socket, roomId));
     }
   }
@@ -160,22 +168,23 @@ export class RealtimeSessions implements OnModuleDestroy {
   /** Stops a streaming reply, wherever it runs. */
   async cancelAi(socket: ChatSocket, messageId: string): Promise<{ messageId: string }> {
     const { local, canceller } = await this.assistant.cancel(asUser(socket), messageId);
-    if (!local && this.server && (await this.server.of('/').adapter.serverCount()) > 1) {
+    // Without Redis there is no other instance; with it, the adapter carries the cancel to all of them.
+    if (!local && this.server && this.config.redis) {
       this.server.serverSideEmit(InterServerEvent.AiCancel, { messageId, by: { ...canceller.actor, ...canceller.origin } });
     }
     return { messageId };
   }
 
-  /** An error for one user: to the socket that caused it when it is here, else to all their sockets. */
+  /** An error for one user: to the socket that caused it when it is here, else to all their sockets on every instance. */
   tellUser(userId: string, originSocketId: string | undefined, error: ErrorPayload): void {
     const origin = originSocketId ? this.server?.of('/').sockets.get(originSocketId) : undefined;
     if (origin) origin.emit(ServerEvent.Error, error);
     else this.server?.to(userRoom(userId)).emit(ServerEvent.Error, error);
   }
 
-  /** The account was disabled or its role changed: every socket of it is told and dropped. */
+  /** The account was disabled or its role changed: every socket of it here is told and dropped (each instance does its own). */
   revoke(userId: string, reason: string): void {
-    const target = this.server?.in(userRoom(userId));
+    const target = this.server?.local.in(userRoom(userId));
     target?.emit(ServerEvent.Error, { code: ErrorCode.UNAUTHORIZED, message: `Session ended: ${reason}` });
     target?.disconnectSockets(true);
   }
@@ -208,7 +217,8 @@ export class RealtimeSessions implements OnModuleDestroy {
    */
   announceShutdown(): void {
     if (!this.server) return;
-    this.server.emit(ServerEvent.ServerShutdown, { reason: 'Server is restarting', reconnectAfterMs: 1000 });
+    // Only this instance's clients: the others' keep their connections.
+    this.server.local.emit(ServerEvent.ServerShutdown, { reason: 'Server is restarting', reconnectAfterMs: 1000 });
     for (const socket of this.server.of('/').sockets.values()) socket.conn.close();
   }
 
@@ -216,10 +226,12 @@ export class RealtimeSessions implements OnModuleDestroy {
     void socket.leave(roomId);
     this.delivery.release(roomId);
     const userId = socket.data.userId;
-    if (await this.presence.leave(roomId, userId, socket.id)) {
-      if (this.typing.stop(roomId, userId)) this.server?.to(roomId).emit(ServerEvent.UserStopTyping, roomUser(socket, roomId));
-      this.server?.to(roomId).emit(ServerEvent.UserLeft, roomUser(socket, roomId));
-    }
+    if (await this.presence.leave(roomId, userId, socket.id)) await this.announceDeparture(roomUser(socket, roomId));
+  }
+
+  private async announceDeparture(payload: RoomUserPayload): Promise<void> {
+    if (await this.typing.stop(payload.roomId, payload.userId)) this.server?.to(payload.roomId).emit(ServerEvent.UserStopTyping, payload);
+    this.server?.to(payload.roomId).emit(ServerEvent.UserLeft, payload);
   }
 
   /**

@@ -8,11 +8,27 @@ import { HandshakeAuth } from './handshake-auth.js';
 import { RealtimeNotifier } from './realtime-notifier.js';
 import { RealtimeSessions } from './realtime-sessions.js';
 import { RoomDelivery } from './room-delivery.js';
-import { TypingTracker } from './typing-tracker.js';
+import { SharedTypingTracker, TypingTracker } from './typing-tracker.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InstanceRegistry } from '../cluster/instance-registry.js';
+import { REDIS, RedisClients } from '../cluster/redis-clients.js';
 
 @Module({
   imports: [RoomsModule, MessagesModule, LlmModule],
-  providers: [ChatGateway, HandshakeAuth, RealtimeSessions, RealtimeNotifier, RoomDelivery, TypingTracker],
+  providers: [
+    ChatGateway,
+    HandshakeAuth,
+    RealtimeSessions,
+    RealtimeNotifier,
+    RoomDelivery,
+    {
+      provide: TypingTracker,
+      inject: [APP_CONFIG, REDIS, InstanceRegistry],
+      useFactory: (config: AppConfig, redis: RedisClients | null, registry: InstanceRegistry): TypingTracker =>
+        redis ? new SharedTypingTracker(config, redis, registry.id) : new TypingTracker(config),
+    },
+  ],
   exports: [RealtimeSessions],
 })
 export class RealtimeModule implements BeforeApplicationShutdown {

@@ -124,11 +124,11 @@ export class RoomDelivery implements OnModuleDestroy {
     return stream.deliveredSeq;
   }
 
-  /** Text of a streaming reply, to everyone in the room on every instance. */
+  /** Text of a streaming reply, to this instance's sockets in the room (every instance hears of it). */
   streamDelta(payload: AiStreamDeltaPayload): void {
     const soFar = this.streamed.get(payload.messageId);
     this.streamed.set(payload.messageId, { text: (soFar?.text ?? '') + payload.delta, nextIndex: payload.index + 1 });
-    this.server?.to(payload.roomId).emit(ServerEvent.AiStreamDelta, payload);
+    this.server?.local.to(payload.roomId).emit(ServerEvent.AiStreamDelta, payload);
   }
 
   /**
@@ -140,8 +140,28 @@ export class RoomDelivery implements OnModuleDestroy {
     const stream = this.streams.get(message.roomId);
     const index = stream?.recent.findIndex((m) => m.id === message.id) ?? -1;
     if (stream && index >= 0) stream.recent[index] = message;
-    this.server?.to(message.roomId).emit(ServerEvent.AiStreamEnd, { message });
-    this.server?.to(message.roomId).emit(ServerEvent.NewMessage, message);
+    this.server?.local.to(message.roomId).emit(ServerEvent.AiStreamEnd, { message });
+    this.server?.local.to(message.roomId).emit(ServerEvent.NewMessage, message);
+  }
+
+  /**
+   * Events from other instances may have been lost (Redis was unreachable): every room followed here
+   * reads what was stored after its last delivered seq, in order, as a gap fill would.
+   */
+  async resync(): Promise<void> {
+    for (const stream of [...this.streams.values()]) {
+      if (!stream.isReady) continue;
+      try {
+        const target = await this.messages.lastSeq(stream.roomId);
+        while (stream.deliveredSeq < target && this.streams.get(stream.roomId) === stream) {
+          const page = await this.messages.range(stream.roomId, stream.deliveredSeq, target, CATCH_UP_PAGE);
+          if (page.length === 0) break;
+          for (const message of page) this.accept(stream, { message });
+        }
+      } catch (error) {
+        this.logger.warn(`Catching up room ${stream.roomId} failed: ${String(error)}`);
+      }
+    }
   }
 
   /** Forget a room once no socket on this instance is in it. */

@@ -31,7 +31,7 @@ describe(TypingTracker.name, () => {
   });
 
   it('should expire an entry after the TTL and say so once', () => {
-    tracker.start(alice);
+    void tracker.start(alice);
     jest.advanceTimersByTime(TTL - 1);
     expect(expired).toEqual([]);
     jest.advanceTimersByTime(1);
@@ -44,9 +44,9 @@ describe(TypingTracker.name, () => {
   });
 
   it('should push the expiry back on every refresh', () => {
-    tracker.start(alice);
+    void tracker.start(alice);
     jest.advanceTimersByTime(800);
-    tracker.start(alice);
+    void tracker.start(alice);
     jest.advanceTimersByTime(800);
     expect(expired).toEqual([]);
     jest.advanceTimersByTime(200);
@@ -54,8 +54,8 @@ describe(TypingTracker.name, () => {
   });
 
   it('should stop an entry, cancelling its expiry, and say whether there was one', () => {
-    tracker.start(alice);
-    tracker.start(bob);
+    void tracker.start(alice);
+    void tracker.start(bob);
     expect(tracker.stop('general', alice.userId)).toBe(true);
     expect(tracker.stop('general', alice.userId)).toBe(false);
     expect(tracker.stop('random', bob.userId)).toBe(false);
@@ -65,8 +65,8 @@ describe(TypingTracker.name, () => {
   });
 
   it('should clear every entry and timer on shutdown', () => {
-    tracker.start(alice);
-    tracker.start(bob);
+    void tracker.start(alice);
+    void tracker.start(bob);
     let completed = false;
     tracker.expired$.subscribe({ complete: () => (completed = true) });
     tracker.onModuleDestroy();

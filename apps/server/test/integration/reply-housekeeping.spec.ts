@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { ChatMessage } from '@chat/contract';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { DomainEvents } from '../../src/common/domain-events.js';
+import { InstanceRegistry } from '../../src/cluster/instance-registry.js';
 import { ABANDONED_AFTER_MS, ABANDONED_NOTE, ReplyHousekeeping } from '../../src/llm/reply-housekeeping.js';
 import { MessagesRepository } from '../../src/messages/messages.repository.js';
 import { MigratedDatabase, openMigratedDatabase } from '../support/migrated-database.js';
@@ -23,7 +24,7 @@ describe(ReplyHousekeeping.name, () => {
   });
   beforeEach(() => {
     ended = [];
-    housekeeping = new ReplyHousekeeping(repository, events);
+    housekeeping = new ReplyHousekeeping(repository, events, new InstanceRegistry(null), null);
   });
   afterEach(() => housekeeping.onModuleDestroy());
   afterAll(async () => {
@@ -81,7 +82,7 @@ describe(ReplyHousekeeping.name, () => {
   it('should survive a database failure during housekeeping', async () => {
     // A real repository over a connection that was closed.
     const closed = new DataSource(dataSourceOptions(db.dataSource.options.type === 'postgres' ? String(db.dataSource.options.url) : ''));
-    const broken = new ReplyHousekeeping(new MessagesRepository(closed), events);
+    const broken = new ReplyHousekeeping(new MessagesRepository(closed), events, new InstanceRegistry(null), null);
     broken.started(randomUUID());
     await expect(broken.keepRepliesAlive()).resolves.toBeUndefined();
   });

@@ -32,9 +32,12 @@ export interface TestApp {
 
 let userCounter = 0;
 
-/** The real app (real Postgres, real migrations) listening on a free port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+/**
+ * The real app (real Postgres, real migrations) listening on a free port. With `shared`, it uses
+ * that database (another instance's) and leaves dropping it to its owner.
+ */
+export async function startTestApp(env: Record<string, string> = {}, shared?: TestDatabase): Promise<TestApp> {
+  const database = shared ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
@@ -108,7 +111,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       for (const socket of sockets) socket.disconnect();
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }
