@@ -159,8 +159,9 @@ export class RoomsService implements OnApplicationBootstrap {
    */
   async enter(user: AuthUser, roomId: string): Promise<RoomAccess> {
     const access = await this.access(user, roomId);
-    // canEnter already held (access() checked it), so a visitor without a role may join.
-    if (access.myRole === null) {
+    // canEnter already held (access() checked it). Only a public room makes a visitor a member: an
+    // admin looking into a private room stays an outsider, and loses access with the admin role.
+    if (access.myRole === null && access.room.visibility === 'public') {
       await this.members.createQueryBuilder().insert().values({ roomId, userId: user.id, role: 'member' }).orIgnore().execute();
       return { ...access, myRole: 'member' };
     }
