@@ -7,6 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, LogLevel } from '../config/app-config.js';
+import { inputLimits } from '../common/input-limits.js';
 import { ConfiguredIoAdapter } from '../realtime/io-adapter.js';
 import { AppModule } from './app.module.js';
 
@@ -37,6 +38,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   // JSON escaping can double a text's size, so the exact KNOWLEDGE_MAX_UPLOAD_BYTES check is the service's.
   app.use(KNOWLEDGE_UPLOAD_PATH, json({ limit: config.knowledge.maxUploadBytes * 2 + 64 * 1024 }));
   app.useBodyParser('json', { limit: '1mb' });
+  app.use(inputLimits({ bodyNulAllowed: (path) => path === KNOWLEDGE_UPLOAD_PATH }));
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready'] });
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { ErrorCode, ErrorPayload, ServerEvent } from '@chat/contract';
 import { AppException, toErrorPayload } from '../common/app-exception.js';
+import { isInvalidInput } from '../database/postgres-errors.js';
 import type { ChatSocket } from './socket.types.js';
 
 /**
@@ -29,6 +30,7 @@ export class WsExceptionFilter implements ExceptionFilter {
 
   private toPayload(exception: unknown, event: string): ErrorPayload {
     if (exception instanceof AppException) return toErrorPayload(exception, event);
+    if (isInvalidInput(exception)) return { code: ErrorCode.VALIDATION_FAILED, message: 'Invalid input', event };
     return { code: ErrorCode.INTERNAL, message: 'Something went wrong on the server', event };
   }
 }
