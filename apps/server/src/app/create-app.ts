@@ -7,7 +7,9 @@ import type { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, LogLevel } from '../config/app-config.js';
-import { inputLimits } from '../common/input-limits.js';
+import { AuthService, bearerToken } from '../auth/auth.service.js';
+import { AppException } from '../common/app-exception.js';
+import { inputLimits, sendAppException } from '../common/input-limits.js';
 import { ConfiguredIoAdapter } from '../realtime/io-adapter.js';
 import { AppModule } from './app.module.js';
 
@@ -33,10 +35,20 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bufferLogs: false,
     bodyParser: true,
   });
-  // Knowledge uploads may be far larger than any other JSON body. This parser runs first for that
-  // route (the general one then skips the parsed body); past its limit Nest answers a coded 413.
+  // Knowledge uploads may be far larger than any other JSON body. This parser runs first for exactly
+  // that route (the general one then skips the parsed body); past its limit Nest answers a coded 413.
   // JSON escaping can double a text's size, so the exact KNOWLEDGE_MAX_UPLOAD_BYTES check is the service's.
-  app.use(KNOWLEDGE_UPLOAD_PATH, json({ limit: config.knowledge.maxUploadBytes * 2 + 64 * 1024 }));
+  // The token is checked before a byte of the body is read: an anonymous caller never makes the
+  // server buffer and parse 20 MB.
+  const uploadJson = json({ limit: config.knowledge.maxUploadBytes * 2 + 64 * 1024 });
+  const auth = app.get(AuthService);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' || req.path !== KNOWLEDGE_UPLOAD_PATH || !req.is('application/json')) return next();
+    auth.verify(bearerToken(req.headers.authorization)).then(
+      () => uploadJson(req, res, next),
+      (error: unknown) => (error instanceof AppException ? sendAppException(res, error) : next(error)),
+    );
+  });
   app.useBodyParser('json', { limit: '1mb' });
   app.use(inputLimits({ bodyNulAllowed: (path) => path === KNOWLEDGE_UPLOAD_PATH }));
   app.enableCors({ origin: config.corsOrigins, credentials: true });

@@ -1,5 +1,6 @@
 import { ErrorCode, HttpErrorBody, JSON_MAX_DEPTH } from '@chat/contract';
 import { Logger } from '@nestjs/common';
+import { AppException, HTTP_STATUS_BY_CODE } from './app-exception.js';
 import type { NextFunction, Request, Response } from 'express';
 
 /**
@@ -35,6 +36,13 @@ export function containsNul(value: unknown): boolean {
 }
 
 const logger = new Logger('Http');
+
+/** For middleware that answers before Nest's filters are reached, in the same shape. */
+export function sendAppException(res: Response, error: AppException): void {
+  const statusCode = HTTP_STATUS_BY_CODE[error.code];
+  const body: HttpErrorBody = { statusCode, code: error.code, message: error.message, ...error.extra };
+  res.status(statusCode).json(body);
+}
 
 function refuse(req: Request, res: Response, message: string): void {
   const body: HttpErrorBody = { statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message, details: [message] };
