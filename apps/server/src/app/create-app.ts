@@ -3,12 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
+import helmet from 'helmet';
 import type { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, LogLevel } from '../config/app-config.js';
 import { AuthService, bearerToken } from '../auth/auth.service.js';
 import { AppException } from '../common/app-exception.js';
+import { isAllowedOrigin } from '../common/origin-policy.js';
 import { inputLimits, sendAppException } from '../common/input-limits.js';
 import { ConfiguredIoAdapter } from '../realtime/io-adapter.js';
 import { AppModule } from './app.module.js';
@@ -35,6 +37,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bufferLogs: false,
     bodyParser: true,
   });
+  app.use(securityHeaders(config));
+  // Only listed origins get CORS headers; same-origin requests (the console) need none.
+  app.enableCors({ origin: (origin, done) => done(null, isAllowedOrigin(origin, config)), credentials: true });
   // Knowledge uploads may be far larger than any other JSON body. This parser runs first for exactly
   // that route (the general one then skips the parsed body); past its limit Nest answers a coded 413.
   // JSON escaping can double a text's size, so the exact KNOWLEDGE_MAX_UPLOAD_BYTES check is the service's.
@@ -51,12 +56,48 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.useBodyParser('json', { limit: '1mb' });
   app.use(inputLimits({ bodyNulAllowed: (path) => path === KNOWLEDGE_UPLOAD_PATH }));
-  app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready'] });
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Forwarded headers are believed only from the proxies TRUST_PROXY names (rate limits key on req.ip).
+  app.set('trust proxy', config.trustProxy);
 
+  if (config.apiDocs) setupApiDocs(app);
+  serveConsole(app, config.webRoot);
+  return app;
+}
+
+/**
+ * Helmet's headers with a CSP the console runs under: its scripts and styles are files of its own
+ * origin, Angular sets component styles at run time (so inline styles are allowed, inline scripts
+ * are not), and the socket connects back to the same origin. HSTS and upgrades only behind TLS.
+ */
+function securityHeaders(config: AppConfig) {
+  const behindTls = config.trustProxy !== false;
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(behindTls ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: behindTls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+}
+
+function setupApiDocs(app: NestExpressApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -70,9 +111,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);
-
-  serveConsole(app, config.webRoot);
-  return app;
 }
 
 /** Serves the built Angular console, with deep links such as /rooms/general answered by index.html. */

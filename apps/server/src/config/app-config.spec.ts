@@ -18,7 +18,9 @@ describe(loadConfig.name, () => {
       dataDir: resolve('./.data'),
       jwtSecret: SECRET,
       jwtExpiresInSeconds: 12 * 3600,
-      corsOrigins: true,
+      corsOrigins: [],
+      apiDocs: true,
+      trustProxy: false,
       adminUsername: 'admin',
       adminPassword: null,
       rateLimitMessagesPerMinute: 30,
@@ -66,8 +68,23 @@ describe(loadConfig.name, () => {
   });
 
   it('should treat empty values as unset', () => {
-    const config = loadConfig({ JWT_SECRET: SECRET, PORT: '', DATABASE_URL: '  ', CORS_ORIGINS: '*', LOG_LEVEL: '' });
-    expect(config).toMatchObject({ port: 3000, databaseUrl: null, corsOrigins: true, logLevel: 'info' });
+    const config = loadConfig({ JWT_SECRET: SECRET, PORT: '', DATABASE_URL: '  ', CORS_ORIGINS: '', LOG_LEVEL: '', API_DOCS: '', TRUST_PROXY: '' });
+    expect(config).toMatchObject({ port: 3000, databaseUrl: null, corsOrigins: [], logLevel: 'info', apiDocs: true, trustProxy: false });
+  });
+
+  it('should keep the API docs off in production unless API_DOCS turns them on', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).apiDocs).toBe(false);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', API_DOCS: 'true' }).apiDocs).toBe(true);
+    expect(loadConfig({ JWT_SECRET: SECRET, API_DOCS: 'false' }).apiDocs).toBe(false);
+  });
+
+  it.each<[string, false | number | string[]]>([
+    ['true', 1],
+    ['2', 2],
+    ['loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+    ['false', false],
+  ])('should read TRUST_PROXY=%j', (raw, expected) => {
+    expect(loadConfig({ JWT_SECRET: SECRET, TRUST_PROXY: raw }).trustProxy).toEqual(expected);
   });
 
   it.each([
@@ -91,6 +108,12 @@ describe(loadConfig.name, () => {
     ['JWT_EXPIRES_IN', '12 hours'],
     ['JWT_EXPIRES_IN', '-1h'],
     ['CORS_ORIGINS', 'https://ok.example,not-an-origin'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'null'],
+    ['CORS_ORIGINS', 'https://ok.example/path'],
+    ['API_DOCS', 'maybe'],
+    ['TRUST_PROXY', 'everyone'],
+    ['TRUST_PROXY', '0'],
     ['LOG_LEVEL', 'loud'],
     ['ADMIN_USERNAME', 'a b'],
     ['ADMIN_USERNAME', 'ab'],

@@ -15,7 +15,12 @@ export interface AppConfig {
   dataDir: string;
   jwtSecret: string;
   jwtExpiresInSeconds: number;
-  corsOrigins: string[] | true;
+  /** Other origins allowed to call REST and Socket.IO from a browser; empty: same origin only. */
+  corsOrigins: string[];
+  /** Serve the OpenAPI docs at /api/docs. */
+  apiDocs: boolean;
+  /** Express's `trust proxy` (hops, or addresses/subnets); false: not behind a proxy, no HSTS. */
+  trustProxy: false | number | string[];
   adminUsername: string;
   adminPassword: string | null;
   rateLimitMessagesPerMinute: number;
@@ -93,17 +98,50 @@ export function parseDurationSeconds(name: string, raw: string): number {
   return seconds;
 }
 
-function corsOrigins(raw: string | undefined): string[] | true {
-  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return true;
+function corsOrigins(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
   const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
-  for (const origin of origins) {
+  return origins.map((origin) => {
+    // "*" with credentials would let any site act for a signed-in user: the origins must be named.
+    if (origin === '*' || origin === 'null') throw new ConfigError('CORS_ORIGINS', `must list origins (https://host[:port]), "${origin}" is not allowed`);
+    let url: URL;
     try {
-      new URL(origin);
+      url = new URL(origin);
     } catch {
-      throw new ConfigError('CORS_ORIGINS', `must be "*" or a comma-separated list of origins, got "${origin}"`);
+      throw new ConfigError('CORS_ORIGINS', `must be a comma-separated list of origins, got "${origin}"`);
+    }
+    if (url.origin === 'null' || url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError('CORS_ORIGINS', `must be origins only (scheme://host[:port]), got "${origin}"`);
+    }
+    return url.origin;
+  });
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+/** `true` (one proxy hop), a hop count, or addresses/subnets (`loopback`, `10.0.0.0/8`, …) of the proxies. */
+function trustProxy(raw: string | undefined): false | number | string[] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return 1;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10) throw new ConfigError('TRUST_PROXY', `must be between 1 and 10 hops, got ${hops}`);
+    return hops;
+  }
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry)) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or proxy addresses/subnets, got "${entry}"`);
     }
   }
-  return origins;
+  return entries;
 }
 
 function databaseUrl(raw: string | undefined): string | null {
@@ -215,6 +253,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtSecret: jwtSecret(env, nodeEnv, dataDir),
     jwtExpiresInSeconds: parseDurationSeconds('JWT_EXPIRES_IN', env['JWT_EXPIRES_IN'] || '12h'),
     corsOrigins: corsOrigins(env['CORS_ORIGINS']),
+    apiDocs: bool(env, 'API_DOCS', nodeEnv !== 'production'),
+    trustProxy: trustProxy(env['TRUST_PROXY']),
     adminUsername,
     adminPassword,
     rateLimitMessagesPerMinute: int(env, 'RATE_LIMIT_MESSAGES_PER_MINUTE', 30, 1, 100_000),
