@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MESSAGE_MAX_LENGTH_DEFAULT } from '@chat/contract';
+import { MESSAGE_MAX_LENGTH_DEFAULT, PASSWORD_MIN_LENGTH } from '@chat/contract';
+import { DEFAULT_SCRYPT_PARAMS, meetsOwaspMinimum } from '../auth/password-hasher.js';
+import type { ScryptParams } from '../auth/password-hasher.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'verbose'];
@@ -27,6 +29,12 @@ export interface AppConfig {
   rateLimitTypingPerMinute: number;
   rateLimitRestPerMinute: number;
   rateLimitLoginPerMinute: number;
+  /** Login attempts per address (all usernames together) per minute. */
+  rateLimitLoginPerAddressPerMinute: number;
+  /** Password hashes computed at once for logins; beyond it a login is refused with 429 at once. */
+  loginMaxConcurrentHashes: number;
+  /** scrypt cost of new hashes; older hashes are rehashed at the next login. */
+  passwordHash: ScryptParams;
   messageMaxLength: number;
   /** Socket.IO's per-frame ceiling, so a huge frame is refused before it is buffered. */
   socketMaxFrameBytes: number;
@@ -144,6 +152,22 @@ function trustProxy(raw: string | undefined): false | number | string[] {
   return entries;
 }
 
+/** `N,r,p`; below OWASP's minimum only in tests (NODE_ENV=test), where hashing speed is set-up time. */
+function passwordHashParams(env: Env, nodeEnv: string): ScryptParams {
+  const raw = env['PASSWORD_HASH_COST']?.trim();
+  if (!raw) return DEFAULT_SCRYPT_PARAMS;
+  const match = /^(\d+)\s*,\s*(\d+)\s*,\s*(\d+)$/.exec(raw);
+  const [N, r, p] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+  if (!match || N < 2 || (N & (N - 1)) !== 0 || N > 2 ** 20 || r < 1 || r > 32 || p < 1 || p > 16) {
+    throw new ConfigError('PASSWORD_HASH_COST', `must be "N,r,p" with N a power of two up to 2^20, r 1-32, p 1-16; got "${raw}"`);
+  }
+  const params = { N, r, p };
+  if (!meetsOwaspMinimum(params) && nodeEnv !== 'test') {
+    throw new ConfigError('PASSWORD_HASH_COST', `is below OWASP's minimum (e.g. 131072,8,1 or 32768,8,3); got "${raw}"`);
+  }
+  return params;
+}
+
 function databaseUrl(raw: string | undefined): string | null {
   if (raw === undefined || raw.trim() === '') return null;
   try {
@@ -243,7 +267,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('ADMIN_USERNAME', 'must be 3-64 letters, digits, dots, dashes or underscores');
   }
   const adminPassword = env['ADMIN_PASSWORD'] || null;
-  if (adminPassword !== null && adminPassword.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
+  if (adminPassword !== null && [...adminPassword].length < PASSWORD_MIN_LENGTH) {
+    throw new ConfigError('ADMIN_PASSWORD', `must be at least ${PASSWORD_MIN_LENGTH} characters`);
+  }
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -261,6 +287,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitTypingPerMinute: int(env, 'RATE_LIMIT_TYPING_PER_MINUTE', 120, 1, 100_000),
     rateLimitRestPerMinute: int(env, 'RATE_LIMIT_REST_PER_MINUTE', 600, 1, 1_000_000),
     rateLimitLoginPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 10_000),
+    rateLimitLoginPerAddressPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE', 30, 1, 100_000),
+    loginMaxConcurrentHashes: int(env, 'LOGIN_MAX_CONCURRENT_HASHES', 4, 1, 256),
+    passwordHash: passwordHashParams(env, nodeEnv),
     messageMaxLength: int(env, 'MESSAGE_MAX_LENGTH', MESSAGE_MAX_LENGTH_DEFAULT, 1, 100_000),
     socketMaxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 1_000_000, 1024, 100_000_000),
     typingTtlMs: int(env, 'TYPING_TTL_MS', 6000, 500, 600_000),

@@ -32,6 +32,7 @@ export class HandshakeAuth {
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const token = typeof fromAuth === 'string' && fromAuth !== '' ? fromAuth.replace(/^Bearer\s+/i, '') : bearerToken(socket.handshake.headers.authorization);
     const { user, expiresAt } = await this.auth.verify(token);
+    if (user.mustChangePassword) throw new AppException(ErrorCode.UNAUTHORIZED, 'Change your password first (POST /api/auth/password)');
     socket.data = { userId: user.id, username: user.username, displayName: user.displayName, role: user.role, tokenExpiresAt: expiresAt };
   }
 }

@@ -1,4 +1,7 @@
 import { jest } from '@jest/globals';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LoginResponse, UserAdminView } from '@chat/contract';
 import { createApp } from '../../src/app/create-app.js';
@@ -48,30 +51,33 @@ describe('start-up configuration', () => {
   });
 
   it('should keep the existing admin on later starts, whatever ADMIN_PASSWORD says then', async () => {
-    const first = await start({ ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'first-password' });
-    expect((await first.login('boss', 'first-password')).status).toBe(200);
+    const first = await start({ ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'first-password-long' });
+    expect((await first.login('boss', 'first-password-long')).status).toBe(200);
     await apps.pop()!.close();
 
-    const second = await start({ ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'second-password' });
-    expect((await second.login('boss', 'first-password')).status).toBe(200);
-    expect((await second.login('boss', 'second-password')).status).toBe(401);
-    const token = (await second.login('boss', 'first-password')).body.accessToken;
+    const second = await start({ ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'second-password-long' });
+    expect((await second.login('boss', 'first-password-long')).status).toBe(200);
+    expect((await second.login('boss', 'second-password-long')).status).toBe(401);
+    const token = (await second.login('boss', 'first-password-long')).body.accessToken;
     const { port } = apps[0].getHttpServer().address() as { port: number };
     const users = (await (await fetch(`http://127.0.0.1:${port}/api/users`, { headers: { authorization: `Bearer ${token}` } })).json()) as UserAdminView[];
     expect(users.map((u) => u.username)).toEqual(['boss']);
   });
 
-  it('should generate an admin password when ADMIN_PASSWORD is not set, and log it once', async () => {
+  it('should generate an admin password into a 0600 file in DATA_DIR, log only its path, and require a change at first sign-in', async () => {
     const logs = captureOutput().lines;
-    const server = await start({ ADMIN_USERNAME: 'root-admin' });
+    const dataDir = mkdtempSync(join(tmpdir(), 'chat-admin-password-'));
+    const server = await start({ ADMIN_USERNAME: 'root-admin', DATA_DIR: dataDir });
 
-    const lines = logs.filter((line) => line.includes('with password:'));
-    expect(lines).toHaveLength(1);
-    const password = /with password: (\S+)/.exec(lines[0])![1];
+    const file = join(dataDir, 'admin-password');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const password = readFileSync(file, 'utf8').trim();
     expect(password.length).toBeGreaterThanOrEqual(16);
+    expect(logs.filter((line) => line.includes(file))).toHaveLength(1);
+    expect(logs.join('\n')).not.toContain(password);
     const login = await server.login('root-admin', password);
     expect(login.status).toBe(200);
-    expect(login.body.user.role).toBe('admin');
+    expect(login.body.user).toMatchObject({ role: 'admin', mustChangePassword: true });
     expect((await server.login('root-admin', 'admin')).status).toBe(401);
   });
 });

@@ -43,6 +43,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'error',
+    // Below OWASP's minimum on purpose, allowed only with NODE_ENV=test: set-up hashes many passwords.
+    PASSWORD_HASH_COST: '16384,8,1',
     WEB_ROOT: join(tmpdir(), 'no-console-in-tests'),
     ...env,
   });
