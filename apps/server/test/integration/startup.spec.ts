@@ -1,7 +1,4 @@
 import { jest } from '@jest/globals';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LoginResponse, UserAdminView } from '@chat/contract';
 import { createApp } from '../../src/app/create-app.js';
@@ -62,22 +59,5 @@ describe('start-up configuration', () => {
     const { port } = apps[0].getHttpServer().address() as { port: number };
     const users = (await (await fetch(`http://127.0.0.1:${port}/api/users`, { headers: { authorization: `Bearer ${token}` } })).json()) as UserAdminView[];
     expect(users.map((u) => u.username)).toEqual(['boss']);
-  });
-
-  it('should generate an admin password into a 0600 file in DATA_DIR, log only its path, and require a change at first sign-in', async () => {
-    const logs = captureOutput().lines;
-    const dataDir = mkdtempSync(join(tmpdir(), 'chat-admin-password-'));
-    const server = await start({ ADMIN_USERNAME: 'root-admin', DATA_DIR: dataDir });
-
-    const file = join(dataDir, 'admin-password');
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const password = readFileSync(file, 'utf8').trim();
-    expect(password.length).toBeGreaterThanOrEqual(16);
-    expect(logs.filter((line) => line.includes(file))).toHaveLength(1);
-    expect(logs.join('\n')).not.toContain(password);
-    const login = await server.login('root-admin', password);
-    expect(login.status).toBe(200);
-    expect(login.body.user).toMatchObject({ role: 'admin', mustChangePassword: true });
-    expect((await server.login('root-admin', 'admin')).status).toBe(401);
   });
 });
