@@ -67,6 +67,7 @@ describe(loadConfig.name, () => {
       rateLimitMessagesPerMinute: 5,
       messageMaxLength: 10,
       logLevel: 'debug',
+      logPrompts: false,
     });
   });
 

@@ -40,6 +40,8 @@ export interface AppConfig {
   socketMaxFrameBytes: number;
   typingTtlMs: number;
   logLevel: LogLevel;
+  /** At debug, log the assistant's full prompts (private history and documents); otherwise only their sizes. */
+  logPrompts: boolean;
   /** Where the built console lives; served at `/` when present. */
   webRoot: string;
   llm: LlmConfig;
@@ -59,6 +61,8 @@ export interface LlmConfig {
   maxConcurrency: number;
   /** Replies waiting for a free upstream slot; beyond this the asker gets AI_BUSY. */
   queueSize: number;
+  /** Places (running + waiting) one user may hold, so one user cannot fill the whole line. */
+  userShare: number;
   maxRetries: number;
   requestsPerMinute: number;
   /** Knowledge-base passages in the prompt take at most this many tokens (they come before history). */
@@ -217,6 +221,7 @@ function llmConfig(env: Env): LlmConfig {
   const providerRaw = env['LLM_PROVIDER']?.trim() || (apiKey || baseUrlRaw ? 'openai' : 'offline');
   if (providerRaw !== 'openai' && providerRaw !== 'offline') throw new ConfigError('LLM_PROVIDER', `must be "openai" or "offline", got "${providerRaw}"`);
   const maxConcurrency = int(env, 'LLM_MAX_CONCURRENCY', 4, 1, 1000);
+  const queueSize = int(env, 'LLM_QUEUE_SIZE', maxConcurrency * 4, 0, 100_000);
   return {
     provider: providerRaw,
     apiKey,
@@ -227,7 +232,8 @@ function llmConfig(env: Env): LlmConfig {
     contextTokens: int(env, 'LLM_CONTEXT_TOKENS', 8000, 256, 10_000_000),
     timeoutMs: int(env, 'LLM_TIMEOUT_MS', 30_000, 100, 3_600_000),
     maxConcurrency,
-    queueSize: int(env, 'LLM_QUEUE_SIZE', maxConcurrency * 4, 0, 100_000),
+    queueSize,
+    userShare: int(env, 'LLM_USER_SHARE', Math.max(2, Math.ceil((maxConcurrency + queueSize) / 4)), 1, 100_000),
     maxRetries: int(env, 'LLM_MAX_RETRIES', 2, 0, 10),
     requestsPerMinute: int(env, 'RATE_LIMIT_AI_PER_MINUTE', 10, 1, 100_000),
     coalesceMs: int(env, 'LLM_COALESCE_MS', 30, 0, 1000),
@@ -294,6 +300,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     socketMaxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 1_000_000, 1024, 100_000_000),
     typingTtlMs: int(env, 'TYPING_TTL_MS', 6000, 500, 600_000),
     logLevel,
+    logPrompts: bool(env, 'LOG_PROMPTS', false),
     webRoot: resolve(env['WEB_ROOT']?.trim() || 'dist/apps/web/browser'),
     llm: llmConfig(env),
     knowledge: knowledgeConfig(env),

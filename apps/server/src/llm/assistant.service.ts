@@ -66,6 +66,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
   private readonly logger = new Logger(AssistantService.name);
   private readonly subscription = new Subscription();
   private readonly llm: LlmConfig;
+  private readonly logPrompts: boolean;
   private readonly limiter: UpstreamLimiter;
   /** Replies streaming on this instance, by message id. */
   private readonly running = new Map<string, AbortController>();
@@ -85,7 +86,8 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.llm = config.llm;
-    this.limiter = new UpstreamLimiter(this.llm.maxConcurrency, this.llm.queueSize);
+    this.logPrompts = config.logPrompts;
+    this.limiter = new UpstreamLimiter(this.llm.maxConcurrency, this.llm.queueSize, this.llm.userShare);
   }
 
   onModuleInit(): void {
@@ -151,7 +153,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
       room = await this.roomSettings(question.roomId);
       if (!room.aiEnabled) throw new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The assistant is turned off in this room');
       await this.checkAskerRate(askerId);
-      ticket = this.limiter.reserve();
+      ticket = this.limiter.reserve(askerId);
     } catch (error) {
       this.tellAsker(askerId, originSocketId, error);
       return;
@@ -221,7 +223,11 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
       });
       sources = prompt.sourcesUsed;
       promptTokens = prompt.promptTokens;
-      this.logger.debug(`Prompt for ${reply.id} (${prompt.promptTokens} tokens, ${prompt.historyDropped} older messages left out): ${JSON.stringify(prompt.messages)}`);
+      // Prompts hold private history and documents: their text is logged only when LOG_PROMPTS asks for it.
+      const promptText = this.logPrompts ? `: ${JSON.stringify(prompt.messages)}` : '';
+      this.logger.debug(
+        `Prompt for ${reply.id} (${prompt.promptTokens} tokens, ${prompt.messages.length} messages, ${prompt.historyDropped} older messages left out)${promptText}`,
+      );
       ({ usage } = await this.relay.relay({
         messages: prompt.messages,
         sources,

@@ -1,3 +1,5 @@
+import { ErrorCode } from '@chat/contract';
+import { AppException } from '../common/app-exception.js';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
@@ -63,6 +65,24 @@ export class RoomsRepository {
   }
 
   /** The room and its owner's membership, together or not at all. */
+  /**
+   * Removes a membership, refusing to take a room's last owner away (nobody could manage it after).
+   * The room's owner rows are locked first, so two owners leaving at once cannot both pass the check.
+   */
+  async removeMember(roomId: string, userId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const owners: { user_id: string }[] = await manager.query(
+        `SELECT user_id FROM room_members WHERE room_id = $1 AND role = 'owner' ORDER BY user_id FOR UPDATE`,
+        [roomId],
+      );
+      if (owners.length === 1 && owners[0].user_id === userId) {
+        throw new AppException(ErrorCode.CONFLICT, 'The last owner cannot leave the room; make someone else owner first');
+      }
+      const [, affected] = (await manager.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2`, [roomId, userId])) as [unknown, number];
+      if (!affected) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
+    });
+  }
+
   async createWithOwner(room: NewRoom): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // insert, not save: save() updates a row whose id exists, which let anyone take over a room by its id.

@@ -148,8 +148,7 @@ export class RoomsService implements OnApplicationBootstrap {
   async removeMember(user: AuthUser, roomId: string, userId: string): Promise<void> {
     const { myRole } = await this.access(user, roomId);
     if (userId !== user.id) this.requireManager(user, myRole);
-    const result = await this.members.delete({ roomId, userId });
-    if (!result.affected) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
+    await this.repository.removeMember(roomId, userId);
     this.events.emit('room.member_removed', { roomId, userId });
   }
 
