@@ -85,7 +85,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     http,
     async createUser(role = 'staff', name) {
       const username = name ?? `user${++userCounter}_${Math.random().toString(36).slice(2, 6)}`;
-      const password = `pw-${username}-long`;
+      const password = `pw-${username}-long-enough`;
       const created = await http<UserAdminView>('POST', '/api/users', {
         token: adminToken,
         body: { username, password, displayName: username.toUpperCase(), role },
