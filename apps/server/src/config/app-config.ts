@@ -35,6 +35,17 @@ export interface AppConfig {
   loginMaxConcurrentHashes: number;
   /** scrypt cost of new hashes; older hashes are rehashed at the next login. */
   passwordHash: ScryptParams;
+  /** join_room + leave_room per user per minute. */
+  rateLimitJoinsPerMinute: number;
+  rateLimitAiCancelPerMinute: number;
+  /** Most messages a join's catch-up sends over the socket; beyond, the client pages through REST. */
+  joinCatchUpMax: number;
+  socketsPerUser: number;
+  socketsPerAddress: number;
+  /** An engine.io session that has not authenticated (Socket.IO connect) within this long is closed. */
+  handshakeTimeoutMs: number;
+  /** Failed handshakes per address per minute before further ones are refused as RATE_LIMITED. */
+  failedHandshakesPerMinute: number;
   messageMaxLength: number;
   /** Socket.IO's per-frame ceiling, so a huge frame is refused before it is buffered. */
   socketMaxFrameBytes: number;
@@ -296,6 +307,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitLoginPerAddressPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE', 30, 1, 100_000),
     loginMaxConcurrentHashes: int(env, 'LOGIN_MAX_CONCURRENT_HASHES', 4, 1, 256),
     passwordHash: passwordHashParams(env, nodeEnv),
+    rateLimitJoinsPerMinute: int(env, 'RATE_LIMIT_JOINS_PER_MINUTE', 60, 1, 100_000),
+    rateLimitAiCancelPerMinute: int(env, 'RATE_LIMIT_AI_CANCEL_PER_MINUTE', 30, 1, 100_000),
+    joinCatchUpMax: int(env, 'JOIN_CATCH_UP_MAX', 500, 1, 100_000),
+    socketsPerUser: int(env, 'SOCKETS_PER_USER', 20, 1, 100_000),
+    socketsPerAddress: int(env, 'SOCKETS_PER_ADDRESS', 200, 1, 1_000_000),
+    handshakeTimeoutMs: int(env, 'HANDSHAKE_TIMEOUT_MS', 5000, 500, 120_000),
+    failedHandshakesPerMinute: int(env, 'RATE_LIMIT_FAILED_HANDSHAKES_PER_MINUTE', 30, 1, 100_000),
     messageMaxLength: int(env, 'MESSAGE_MAX_LENGTH', MESSAGE_MAX_LENGTH_DEFAULT, 1, 100_000),
     socketMaxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 1_000_000, 1024, 100_000_000),
     typingTtlMs: int(env, 'TYPING_TTL_MS', 6000, 500, 600_000),

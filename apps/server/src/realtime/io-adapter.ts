@@ -24,6 +24,8 @@ export class ConfiguredIoAdapter extends IoAdapter {
       },
       // A frame above this is refused by the transport before it is buffered whole.
       maxHttpBufferSize: this.config.socketMaxFrameBytes,
+      // A session that never sends its (authenticated) connect is closed after this long.
+      connectTimeout: this.config.handshakeTimeoutMs,
       pingInterval: 20_000,
       pingTimeout: 20_000,
     });

@@ -96,10 +96,10 @@ export class RealtimeSessions implements OnModuleDestroy {
     const pending = { removed: false };
     const pendingHere = this.pendingJoins.get(socket.id) ?? new Map<string, { removed: boolean }>();
     this.pendingJoins.set(socket.id, pendingHere.set(roomId, pending));
-    let current: number;
+    let joined: { current: number; catchUpFrom?: number };
     try {
       await this.rooms.enter(user, roomId);
-      current = await this.delivery.join(socket, roomId, lastSeq);
+      joined = await this.delivery.join(socket, roomId, lastSeq, this.config.joinCatchUpMax);
     } finally {
       if (pendingHere.get(roomId) === pending) pendingHere.delete(roomId);
       if (pendingHere.size === 0 && this.pendingJoins.get(socket.id) === pendingHere) this.pendingJoins.delete(socket.id);
@@ -116,7 +116,8 @@ export class RealtimeSessions implements OnModuleDestroy {
     if (await this.presence.join(roomId, presenceOf(socket), socket.id)) {
       socket.to(roomId).except(userRoom(user.id)).emit(ServerEvent.UserJoined, roomUser(socket, roomId));
     }
-    const payload: JoinedRoomPayload = { roomId, lastSeq: current, online: await this.presence.online(roomId) };
+    const payload: JoinedRoomPayload = { roomId, lastSeq: joined.current, online: await this.presence.online(roomId) };
+    if (joined.catchUpFrom !== undefined) Object.assign(payload, { hasMore: true, catchUpFrom: joined.catchUpFrom });
     socket.emit(ServerEvent.JoinedRoom, payload);
     return payload;
   }
