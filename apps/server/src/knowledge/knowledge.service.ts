@@ -184,7 +184,11 @@ export class KnowledgeService {
   async search(user: AuthUser, query: { q: string; roomId?: string; limit?: number }): Promise<KnowledgeSearchResponse> {
     if (query.roomId !== undefined) await this.rooms.access(user, query.roomId);
     const chunks = await this.retrieve(query.roomId ?? null, query.q, query.limit ?? KNOWLEDGE_SEARCH_LIMIT_DEFAULT);
-    return { results: chunks.map((c) => ({ documentId: c.documentId, title: c.title, chunkId: c.chunkId, snippet: c.snippet, score: c.score })) };
+    // Scores go out relative to the best one, rounded: the order and the gaps, not the raw statistics.
+    const best = chunks[0]?.score || 1;
+    return {
+      results: chunks.map((c) => ({ documentId: c.documentId, title: c.title, chunkId: c.chunkId, snippet: c.snippet, score: Math.round((c.score / best) * 1000) / 1000 })),
+    };
   }
 
   /**
