@@ -9,7 +9,7 @@ import { AppException } from './app-exception.js';
 import { SlidingWindowStorage } from './sliding-window-storage.js';
 
 /** Each limit counts in its own bucket, per user (or per address before login), over a sliding minute. */
-export type RateBucket = 'rest' | 'login' | 'loginAddress' | 'messages' | 'typing' | 'rooms' | 'aiCancel';
+export type RateBucket = 'rest' | 'login' | 'loginAddress' | 'messages' | 'typing' | 'rooms' | 'aiCancel' | 'uploads';
 const RATE_BUCKET = 'chat:rate-bucket';
 const WINDOW_MS = 60_000;
 
@@ -41,6 +41,7 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       bucket('typing', config.rateLimitTypingPerMinute),
       bucket('rooms', config.rateLimitJoinsPerMinute),
       bucket('aiCancel', config.rateLimitAiCancelPerMinute),
+      bucket('uploads', config.knowledge.uploadsPerMinute),
     ],
     // The key names the bucket and the caller, not the route: REST and socket sends share one budget.
     generateKey: (_context, tracker, name) =>

@@ -89,6 +89,11 @@ export interface KnowledgeConfig {
   chunkTokens: number;
   chunkOverlapTokens: number;
   maxUploadBytes: number;
+  /** Worker threads that parse uploads, each's heap limit, and how long one document may take. */
+  parseThreads: number;
+  parseMemoryMb: number;
+  parseTimeoutMs: number;
+  uploadsPerMinute: number;
   /** Embeddings model on the assistant's OpenAI-compatible endpoint; null: full-text search only. */
   embeddingsModel: string | null;
 }
@@ -270,6 +275,10 @@ function knowledgeConfig(env: Env): KnowledgeConfig {
     chunkTokens,
     chunkOverlapTokens,
     maxUploadBytes: int(env, 'KNOWLEDGE_MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    parseThreads: int(env, 'KNOWLEDGE_PARSE_THREADS', 1, 1, 64),
+    parseMemoryMb: int(env, 'KNOWLEDGE_PARSE_MEMORY_MB', 512, 64, 16_384),
+    parseTimeoutMs: int(env, 'KNOWLEDGE_PARSE_TIMEOUT_MS', 20_000, 100, 600_000),
+    uploadsPerMinute: int(env, 'RATE_LIMIT_UPLOADS_PER_MINUTE', 60, 1, 100_000),
     embeddingsModel,
   };
 }
