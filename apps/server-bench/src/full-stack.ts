@@ -80,6 +80,10 @@ export async function startFullStack(databaseUrl: string, userCount: number, env
     LLM_PROVIDER: 'offline',
     RATE_LIMIT_MESSAGES_PER_MINUTE: '100000',
     RATE_LIMIT_REST_PER_MINUTE: '1000000',
+    // Every bench client signs in and connects from this one address.
+    RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '100000',
+    RATE_LIMIT_JOINS_PER_MINUTE: '100000',
+    SOCKETS_PER_ADDRESS: '1000000',
     WEB_ROOT: join(dataDir, 'no-console'),
     ...env,
   });

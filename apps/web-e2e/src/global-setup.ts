@@ -247,6 +247,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
         // Specs seed history over REST (one user, 120 messages): the per-user send limit (30 a minute
         // by default) is a product setting, not what these specs test.
         RATE_LIMIT_MESSAGES_PER_MINUTE: process.env['RATE_LIMIT_MESSAGES_PER_MINUTE'] ?? '1000',
+        // Every browser and REST client of the suite signs in from this one address.
+        RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: process.env['RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE'] ?? '1000',
       },
       `http://127.0.0.1:${port}`,
     );

@@ -57,6 +57,13 @@ export interface JoinedRoomPayload {
   roomId: string;
   lastSeq: number;
   online: PresenceUser[];
+  /**
+   * The catch-up after the join's `lastSeq` was longer than the server sends over the socket: only
+   * the newest messages came, starting at `catchUpFrom`. The ones after the requested `lastSeq` and
+   * before `catchUpFrom` are fetched through REST (`GET /api/rooms/:roomId/messages?after=&before=`).
+   */
+  hasMore?: boolean;
+  catchUpFrom?: number;
 }
 
 export interface LeftRoomPayload {
@@ -157,6 +164,8 @@ export interface SocketData {
 
 /** `connect_error` data for a refused handshake. */
 export interface HandshakeErrorData {
-  code: 'UNAUTHORIZED';
+  /** RATE_LIMITED: too many sockets for the user or address, or too many failed handshakes. */
+  code: 'UNAUTHORIZED' | 'RATE_LIMITED';
   message: string;
+  retryAfterMs?: number;
 }

@@ -17,6 +17,8 @@ export interface UserView {
   username: string;
   displayName: string;
   role: UserRole;
+  /** A generated or reset password: everything but changing it (and signing out) is refused until then. */
+  mustChangePassword?: boolean;
 }
 
 export interface UserAdminView extends UserView {
@@ -35,6 +37,16 @@ export interface LoginResponse {
   /** Seconds until the token expires. */
   expiresIn: number;
   user: UserView;
+}
+
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** An admin's reset: the user must change it at their next sign-in. */
+export interface ResetPasswordRequest {
+  newPassword: string;
 }
 
 export interface CreateUserRequest {

@@ -31,5 +31,11 @@ export const MESSAGE_MAX_LENGTH_DEFAULT = 4000;
 export const ROOM_NAME_MAX_LENGTH = 128;
 export const ROOM_DESCRIPTION_MAX_LENGTH = 2000;
 export const ROOM_ID_MAX_LENGTH = 64;
-export const PASSWORD_MIN_LENGTH = 8;
+/** OWASP's minimum for passwords without other factors; the server also refuses the username and common passwords. */
+export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;
+
+/** Largest message seq a client may name (`lastSeq`, `before`, `after`): what a JS number holds exactly; the bigint column holds more. */
+export const SEQ_MAX = Number.MAX_SAFE_INTEGER;
+/** Deepest nesting accepted in a JSON body or socket payload; no request of the API needs more than a few levels. */
+export const JSON_MAX_DEPTH = 32;

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
+import helmet from 'helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,10 @@ import { runInRequestContext } from '../common/request-context.js';
 import { requestIdOf } from '../logging/logging.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { REDIS, RedisClients } from '../cluster/redis-clients.js';
+import { AuthService, bearerToken } from '../auth/auth.service.js';
+import { AppException } from '../common/app-exception.js';
+import { isAllowedOrigin } from '../common/origin-policy.js';
+import { inputLimits, sendAppException } from '../common/input-limits.js';
 import { ConfiguredIoAdapter } from '../realtime/io-adapter.js';
 import { AppModule } from './app.module.js';
 
@@ -38,18 +43,68 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bodyParser: true,
   });
   app.useLogger(app.get(PinoNestLogger));
-  app.set('trust proxy', 'loopback');
+  // Forwarded headers are believed only from the proxies TRUST_PROXY names (rate limits and the audit key on req.ip).
+  app.set('trust proxy', config.trustProxy);
   observeRequests(app);
-  // Knowledge uploads may be far larger than any other JSON body. This parser runs first for that
-  // route (the general one then skips the parsed body); past its limit Nest answers a coded 413.
+  app.use(securityHeaders(config));
+  // Only listed origins get CORS headers; same-origin requests (the console) need none.
+  app.enableCors({ origin: (origin, done) => done(null, isAllowedOrigin(origin, config)), credentials: true });
+  // Knowledge uploads may be far larger than any other JSON body. This parser runs first for exactly
+  // that route (the general one then skips the parsed body); past its limit Nest answers a coded 413.
   // JSON escaping can double a text's size, so the exact KNOWLEDGE_MAX_UPLOAD_BYTES check is the service's.
-  app.use(KNOWLEDGE_UPLOAD_PATH, json({ limit: config.knowledge.maxUploadBytes * 2 + 64 * 1024 }));
+  // The token is checked before a byte of the body is read: an anonymous caller never makes the
+  // server buffer and parse 20 MB.
+  const uploadJson = json({ limit: config.knowledge.maxUploadBytes * 2 + 64 * 1024 });
+  const auth = app.get(AuthService);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' || req.path !== KNOWLEDGE_UPLOAD_PATH || !req.is('application/json')) return next();
+    auth.verify(bearerToken(req.headers.authorization)).then(
+      () => uploadJson(req, res, next),
+      (error: unknown) => (error instanceof AppException ? sendAppException(res, error) : next(error)),
+    );
+  });
   app.useBodyParser('json', { limit: '1mb' });
-  app.enableCors({ origin: config.corsOrigins, credentials: true });
+  app.use(inputLimits({ bodyNulAllowed: (path) => path === KNOWLEDGE_UPLOAD_PATH }));
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config, app.get<RedisClients | null>(REDIS)));
   app.disable('x-powered-by');
 
+  if (config.apiDocs) setupApiDocs(app);
+  serveConsole(app, config.webRoot);
+  return app;
+}
+
+/**
+ * Helmet's headers with a CSP the console runs under: its scripts and styles are files of its own
+ * origin, Angular sets component styles at run time (so inline styles are allowed, inline scripts
+ * are not), and the socket connects back to the same origin. HSTS and upgrades only behind TLS.
+ */
+function securityHeaders(config: AppConfig) {
+  const behindTls = config.trustProxy !== false;
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(behindTls ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: behindTls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+}
+
+function setupApiDocs(app: NestExpressApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -63,9 +118,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);
-
-  serveConsole(app, config.webRoot);
-  return app;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { UsePipes, Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { HttpValidationPipe } from '../common/validation.js';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { LoginResponse, MeResponse } from '@chat/contract';
 import { RateLimit } from '../common/rate-limit.js';
-import { MeResponseDto } from '../users/users.dto.js';
-import { CurrentUser, Public } from './auth.decorators.js';
+import { ChangePasswordDto, MeResponseDto } from '../users/users.dto.js';
+import { AllowedBeforePasswordChange, CurrentUser, Public } from './auth.decorators.js';
 import { LoginDto, LoginResponseDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import type { AuthUser } from './auth.types.js';
@@ -16,7 +16,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
-  @RateLimit('login')
+  @RateLimit('login', 'loginAddress')
   @Post('login')
   @HttpCode(200)
   @ApiOkResponse({ type: LoginResponseDto })
@@ -27,6 +27,27 @@ export class AuthController {
   }
 
   @ApiBearerAuth()
+  @AllowedBeforePasswordChange()
+  @Post('password')
+  @HttpCode(200)
+  @ApiOkResponse({ type: LoginResponseDto, description: 'Changed; every earlier token is revoked and a new one is returned' })
+  @ApiUnauthorizedResponse({ description: 'The current password is wrong' })
+  @ApiBadRequestResponse({ description: 'The new password breaks the policy: at least 12 characters, not the username, not a common password' })
+  changePassword(@CurrentUser() user: AuthUser, @Body() dto: ChangePasswordDto): Promise<LoginResponse> {
+    return this.auth.changePassword(user, dto.currentPassword, dto.newPassword);
+  }
+
+  @ApiBearerAuth()
+  @AllowedBeforePasswordChange()
+  @Post('logout')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: "Every token of the account is revoked, on every instance; its sockets are closed" })
+  logout(@CurrentUser() user: AuthUser): Promise<void> {
+    return this.auth.logout(user);
+  }
+
+  @ApiBearerAuth()
+  @AllowedBeforePasswordChange()
   @Get('me')
   @ApiOkResponse({ type: MeResponseDto })
   me(@CurrentUser() user: AuthUser): Promise<MeResponse> {

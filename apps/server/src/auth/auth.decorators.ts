@@ -8,6 +8,11 @@ export const ROLES = 'chat:roles';
 /** The route needs no token (login, docs, health). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+export const ALLOWED_BEFORE_PASSWORD_CHANGE = 'chat:allowed-before-password-change';
+
+/** The route stays open to an account that must change its password first (me, change, logout). */
+export const AllowedBeforePasswordChange = () => SetMetadata(ALLOWED_BEFORE_PASSWORD_CHANGE, true);
+
 /** The route needs one of these roles. */
 export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES, roles);
 

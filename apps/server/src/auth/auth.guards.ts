@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { UserRole } from '@chat/contract';
 import { AppException } from '../common/app-exception.js';
-import { IS_PUBLIC, ROLES } from './auth.decorators.js';
+import { ALLOWED_BEFORE_PASSWORD_CHANGE, IS_PUBLIC, ROLES } from './auth.decorators.js';
 import { AuthService, bearerToken } from './auth.service.js';
 import type { AuthUser } from './auth.types.js';
 
@@ -20,6 +20,9 @@ export class JwtAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     request.user = (await this.auth.verify(bearerToken(request.headers.authorization))).user;
+    if (request.user.mustChangePassword && !this.reflector.getAllAndOverride<boolean>(ALLOWED_BEFORE_PASSWORD_CHANGE, [context.getHandler(), context.getClass()])) {
+      throw AppException.forbidden('Change your password first (POST /api/auth/password)');
+    }
     return true;
   }
 }

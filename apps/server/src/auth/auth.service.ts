@@ -10,7 +10,9 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { toUserView, UsersService } from '../users/users.service.js';
 import type { AuthUser, JwtClaims } from './auth.types.js';
-import { hashPassword, verifyPassword } from './password-hasher.js';
+import type { UserEntity } from '../users/user.entity.js';
+import { hashPassword, needsRehash, verifyPassword } from './password-hasher.js';
+import { normalizeUsername } from './password-policy.js';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -23,6 +25,8 @@ export interface VerifiedToken {
 export class AuthService {
   // Compared against when the username is unknown, so the response time does not reveal which part was wrong.
   private dummyHash?: Promise<string>;
+  /** Login hashes running now: each is ~32 MiB and a core for a while, so a flood is refused, not queued. */
+  private hashing = 0;
 
   constructor(
     private readonly jwt: JwtService,
@@ -33,9 +37,20 @@ export class AuthService {
   ) {}
 
   async login(username: string, password: string): Promise<LoginResponse> {
-    const user = await this.users.findForLogin(username);
-    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
+    if (this.hashing >= this.config.loginMaxConcurrentHashes) {
+      throw new AppException(ErrorCode.RATE_LIMITED, 'Too many sign-ins at once; retry in a moment', { retryAfterMs: 1000 });
+    }
+    this.hashing++;
+    let user: UserEntity | null;
+    let valid: boolean;
+    try {
+      user = await this.users.findForLogin(normalizeUsername(username));
+      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.config.passwordHash);
+      valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
+      if (user && valid && !user.disabled && needsRehash(user.passwordHash, this.config.passwordHash)) await this.users.rehash(user.id, password);
+    } finally {
+      this.hashing--;
+    }
     if (!user || !valid || user.disabled) {
       // The reason is for admins reading the log; the caller still learns nothing.
       await this.audit.recordAlone({
@@ -47,9 +62,7 @@ export class AuthService {
       throw new AppException(ErrorCode.UNAUTHORIZED, 'Invalid username or password');
     }
     await this.audit.recordAlone({ action: 'auth.login', actor: user, target: { type: 'user', id: user.id } });
-    const claims: Omit<JwtClaims, 'iat' | 'exp'> = { sub: user.id, username: user.username, role: user.role };
-    const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.jwtExpiresInSeconds });
-    return { accessToken, expiresIn: this.config.jwtExpiresInSeconds, user: toUserView(user) };
+    return this.issue(user);
   }
 
   /** The caller, with what is left of their assistant budget. */
@@ -57,7 +70,16 @@ export class AuthService {
     return { ...user, quota: await this.quotas.status(user.id) };
   }
 
-  /** Signature, expiry and a still-enabled account; the role comes from the database, not the token. */
+  /** A password change ends every session; the caller gets a fresh token to carry on. */
+  async changePassword(user: AuthUser, currentPassword: string, newPassword: string): Promise<LoginResponse> {
+    return this.issue(await this.users.changePassword(user.id, currentPassword, newPassword));
+  }
+
+  logout(user: AuthUser): Promise<void> {
+    return this.users.revokeSessions(user);
+  }
+
+  /** Signature, expiry, token version and a still-enabled account; the role comes from the database, not the token. */
   async verify(token: string | undefined): Promise<VerifiedToken> {
     if (!token) throw new AppException(ErrorCode.UNAUTHORIZED, 'Missing access token');
     let claims: JwtClaims;
@@ -67,10 +89,20 @@ export class AuthService {
       const expired = error instanceof Error && error.name === 'TokenExpiredError';
       throw new AppException(ErrorCode.UNAUTHORIZED, expired ? 'Access token expired' : 'Invalid access token');
     }
+    // A token that never expires could never be retired by time: ours always carry exp.
+    if (typeof claims.exp !== 'number') throw new AppException(ErrorCode.UNAUTHORIZED, 'Invalid access token');
     // No catch-all here: a database failure must surface as a server error, not as "logged out" (401).
     const user = typeof claims.sub === 'string' && UUID_PATTERN.test(claims.sub) ? await this.users.findActiveById(claims.sub) : null;
     if (!user) throw new AppException(ErrorCode.UNAUTHORIZED, 'Account is disabled or no longer exists');
+    // Tokens from before versions existed count as version 0 until the first logout or change.
+    if ((claims.ver ?? 0) !== user.tokenVersion) throw new AppException(ErrorCode.UNAUTHORIZED, 'Session ended: signed out or password changed');
     return { user: toUserView(user), expiresAt: claims.exp };
+  }
+
+  private async issue(user: UserEntity): Promise<LoginResponse> {
+    const claims: Omit<JwtClaims, 'iat' | 'exp'> = { sub: user.id, username: user.username, role: user.role, ver: user.tokenVersion };
+    const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.jwtExpiresInSeconds });
+    return { accessToken, expiresIn: this.config.jwtExpiresInSeconds, user: toUserView(user) };
   }
 }
 

@@ -6,12 +6,15 @@ export interface AuthUser {
   username: string;
   displayName: string;
   role: UserRole;
+  mustChangePassword?: boolean;
 }
 
 export interface JwtClaims {
   sub: string;
   username: string;
   role: UserRole;
+  /** The account's token version when issued; a bump (logout, password change) revokes the token. */
+  ver?: number;
   iat: number;
   exp: number;
 }

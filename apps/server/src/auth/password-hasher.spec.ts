@@ -3,7 +3,7 @@ import { hashPassword, verifyPassword } from './password-hasher.js';
 describe('password hasher', () => {
   it('should store scrypt with its parameters, salt and key', async () => {
     const hash = await hashPassword('correct horse battery staple');
-    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(hash).toMatch(/^scrypt\$32768\$8\$3\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     expect(hash).not.toContain('correct horse');
   });
 

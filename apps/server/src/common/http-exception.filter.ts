@@ -4,6 +4,7 @@ import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Metrics } from '../metrics/metrics.service.js';
 import { AppException, HTTP_STATUS_BY_CODE } from './app-exception.js';
+import { isInvalidInput } from '../database/postgres-errors.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: ErrorCode.VALIDATION_FAILED,
@@ -16,6 +17,13 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   429: ErrorCode.RATE_LIMITED,
   503: ErrorCode.SERVICE_UNAVAILABLE,
 };
+
+/** body-parser's own errors (malformed JSON, too large, bad charset) carry a 4xx `status` and a `type`. */
+function bodyParserStatus(exception: unknown): number | undefined {
+  const error = exception as { status?: unknown; type?: unknown } | null;
+  if (typeof error?.type !== 'string' || typeof error.status !== 'number') return undefined;
+  return error.status >= 400 && error.status < 500 ? error.status : undefined;
+}
 
 /** The one place REST errors get their shape: `{statusCode, code, message, details?}`. */
 @Catch()
@@ -31,6 +39,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     if (body.statusCode >= 500) {
       this.logger.error({ code: body.code, err: exception }, `${request.method} ${request.path} failed`);
+    } else if (body.statusCode >= 400 && body.statusCode !== 401 && body.statusCode !== 404) {
+      // A client's mistake: one line with its code, no stack (401/404 are routine and stay quiet).
+      this.logger.warn({ code: body.code }, `${request.method} ${request.path} ${body.statusCode} ${body.code}: ${body.message}`);
     }
     this.metrics?.error(body.code);
     // The access log line (pino-http) picks the code up from here.
@@ -54,6 +65,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
           ? [response.message].flat().join('; ')
           : exception.message;
       return { statusCode: status, code: CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED), message };
+    }
+    if (isInvalidInput(exception)) {
+      return { statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message: 'Invalid input' };
+    }
+    const parserStatus = bodyParserStatus(exception);
+    if (parserStatus !== undefined) {
+      return { statusCode: parserStatus, code: CODE_BY_STATUS[parserStatus] ?? ErrorCode.VALIDATION_FAILED, message: (exception as Error).message };
     }
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: ErrorCode.INTERNAL, message: 'Internal server error' };
   }

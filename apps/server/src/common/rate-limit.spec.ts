@@ -100,9 +100,9 @@ describe(AppThrottlerGuard.name, () => {
 
   it('should track a login attempt by address and lower-cased username', async () => {
     const request = { ip: '10.0.0.1', body: { username: 'Alice' } };
-    expect(await guard.tracker(request, httpContext(proto.login, request))).toBe('ip:10.0.0.1:alice');
+    expect(await guard.tracker(request, httpContext(proto.login, request))).toBe('ip:10.0.0.1\u0000alice');
     const noName = { ip: '10.0.0.1', body: {} };
-    expect(await guard.tracker(noName, httpContext(proto.login, noName))).toBe('ip:10.0.0.1:');
+    expect(await guard.tracker(noName, httpContext(proto.login, noName))).toBe('ip:10.0.0.1\u0000');
   });
 
   it('should track an authenticated request by user and an anonymous one by address', async () => {

@@ -4,23 +4,28 @@ import type { Request } from 'express';
 import type { Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from '../auth/auth.types.js';
+import { normalizeUsername } from '../auth/password-policy.js';
 import { AppException } from './app-exception.js';
 import type { RedisClients } from '../cluster/redis-clients.js';
 import { SharedWindowStorage } from './shared-window-storage.js';
 import { SlidingWindowStorage } from './sliding-window-storage.js';
 
 /** Each limit counts in its own bucket, per user (or per address before login), over a sliding minute. */
-export type RateBucket = 'rest' | 'login' | 'messages' | 'typing';
+export type RateBucket = 'rest' | 'login' | 'loginAddress' | 'messages' | 'typing' | 'rooms' | 'aiCancel' | 'uploads';
 const RATE_BUCKET = 'chat:rate-bucket';
 const WINDOW_MS = 60_000;
 
-export const RateLimit = (bucket: RateBucket) => SetMetadata(RATE_BUCKET, bucket);
+/** The buckets an event or route counts in (each must have room for it to pass). */
+export const RateLimit = (...buckets: RateBucket[]) => SetMetadata(RATE_BUCKET, buckets);
 
-function bucketOf(context: ExecutionContext): RateBucket | undefined {
-  const declared: RateBucket | undefined =
+function bucketsOf(context: ExecutionContext): RateBucket[] {
+  const declared: RateBucket[] | undefined =
     Reflect.getMetadata(RATE_BUCKET, context.getHandler()) ?? Reflect.getMetadata(RATE_BUCKET, context.getClass());
-  return declared ?? (context.getType() === 'http' ? 'rest' : undefined);
+  return declared ?? (context.getType() === 'http' ? ['rest'] : []);
 }
+
+/** Login trackers are `ip:<address>` + this + the normalised username; the per-address bucket keeps only the address. */
+const LOGIN_NAME_SEPARATOR = '\u0000';
 
 /** One storage for every limit: shared through Redis when there is one, else this instance's memory. */
 export function throttlerOptions(config: AppConfig, redis: RedisClients | null): ThrottlerModuleOptions {
@@ -28,17 +33,22 @@ export function throttlerOptions(config: AppConfig, redis: RedisClients | null):
     name,
     ttl: WINDOW_MS,
     limit,
-    skipIf: (context) => bucketOf(context) !== name,
+    skipIf: (context) => !bucketsOf(context).includes(name),
   });
   return {
     throttlers: [
       bucket('rest', config.rateLimitRestPerMinute),
       bucket('login', config.rateLimitLoginPerMinute),
+      bucket('loginAddress', config.rateLimitLoginPerAddressPerMinute),
       bucket('messages', config.rateLimitMessagesPerMinute),
       bucket('typing', config.rateLimitTypingPerMinute),
+      bucket('rooms', config.rateLimitJoinsPerMinute),
+      bucket('aiCancel', config.rateLimitAiCancelPerMinute),
+      bucket('uploads', config.knowledge.uploadsPerMinute),
     ],
     // The key names the bucket and the caller, not the route: REST and socket sends share one budget.
-    generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+    generateKey: (_context, tracker, name) =>
+      `${name}:${name === 'loginAddress' ? tracker.split(LOGIN_NAME_SEPARATOR)[0] : tracker}`,
     storage: redis ? new SharedWindowStorage(redis) : new SlidingWindowStorage(),
   };
 }
@@ -61,9 +71,10 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     const socket = req['socket'] as Socket | undefined;
     if (context?.getType() === 'ws' && socket) return `user:${socket.data.userId}`;
     const request = req as unknown as HttpRequest;
-    if (context && bucketOf(context) === 'login') {
-      const username = typeof request.body?.username === 'string' ? request.body.username.toLowerCase() : '';
-      return `ip:${request.ip}:${username}`;
+    if (context && bucketsOf(context).includes('login')) {
+      // The same spelling the lookup uses, so `admİn` cannot open a fresh bucket and still sign in as `admin`.
+      const username = typeof request.body?.username === 'string' ? normalizeUsername(request.body.username) : '';
+      return `ip:${request.ip}${LOGIN_NAME_SEPARATOR}${username}`;
     }
     return request.user ? `user:${request.user.id}` : `ip:${request.ip}`;
   }

@@ -1,7 +1,9 @@
 import { ValidationError, validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationPipe } from '@nestjs/common';
+import { JSON_MAX_DEPTH } from '@chat/contract';
 import { AppException } from './app-exception.js';
+import { exceedsDepth } from './input-limits.js';
 
 /** For names that are trimmed before they are stored: MinLength(1) alone lets "   " through as "". */
 export const NOT_BLANK = /\S/;
@@ -31,6 +33,7 @@ export function parsePayload<T extends object>(dto: new () => T, value: unknown,
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw AppException.validation([`${what} must be an object`]);
   }
+  if (exceedsDepth(value)) throw AppException.validation([`${what} must not nest deeper than ${JSON_MAX_DEPTH} levels`]);
   const instance = plainToInstance(dto, value);
   const errors = validateSync(instance, { whitelist: true, forbidUnknownValues: true });
   if (errors.length > 0) throw AppException.validation(flattenValidationErrors(errors));

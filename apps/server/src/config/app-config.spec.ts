@@ -18,13 +18,25 @@ describe(loadConfig.name, () => {
       dataDir: resolve('./.data'),
       jwtSecret: SECRET,
       jwtExpiresInSeconds: 12 * 3600,
-      corsOrigins: true,
+      corsOrigins: [],
+      apiDocs: true,
+      trustProxy: false,
       adminUsername: 'admin',
       adminPassword: null,
       rateLimitMessagesPerMinute: 30,
       rateLimitTypingPerMinute: 120,
       rateLimitRestPerMinute: 600,
       rateLimitLoginPerMinute: 10,
+      rateLimitLoginPerAddressPerMinute: 30,
+      loginMaxConcurrentHashes: 4,
+      passwordHash: { N: 32768, r: 8, p: 3 },
+      rateLimitJoinsPerMinute: 60,
+      rateLimitAiCancelPerMinute: 30,
+      joinCatchUpMax: 500,
+      socketsPerUser: 20,
+      socketsPerAddress: 200,
+      handshakeTimeoutMs: 5000,
+      failedHandshakesPerMinute: 30,
       messageMaxLength: 4000,
       socketMaxFrameBytes: 1_000_000,
       typingTtlMs: 6000,
@@ -59,7 +71,7 @@ describe(loadConfig.name, () => {
       JWT_EXPIRES_IN: '15m',
       CORS_ORIGINS: 'https://a.example, https://b.example',
       ADMIN_USERNAME: 'root.admin',
-      ADMIN_PASSWORD: 'long-enough',
+      ADMIN_PASSWORD: 'long-enough-password',
       RATE_LIMIT_MESSAGES_PER_MINUTE: '5',
       MESSAGE_MAX_LENGTH: '10',
       LOG_LEVEL: 'debug',
@@ -73,16 +85,32 @@ describe(loadConfig.name, () => {
       jwtExpiresInSeconds: 900,
       corsOrigins: ['https://a.example', 'https://b.example'],
       adminUsername: 'root.admin',
-      adminPassword: 'long-enough',
+      adminPassword: 'long-enough-password',
       rateLimitMessagesPerMinute: 5,
       messageMaxLength: 10,
       logLevel: 'debug',
+      logPrompts: false,
     });
   });
 
   it('should treat empty values as unset', () => {
-    const config = loadConfig({ JWT_SECRET: SECRET, PORT: '', DATABASE_URL: '  ', CORS_ORIGINS: '*', LOG_LEVEL: '' });
-    expect(config).toMatchObject({ port: 3000, databaseUrl: null, corsOrigins: true, logLevel: 'info' });
+    const config = loadConfig({ JWT_SECRET: SECRET, PORT: '', DATABASE_URL: '  ', CORS_ORIGINS: '', LOG_LEVEL: '', API_DOCS: '', TRUST_PROXY: '' });
+    expect(config).toMatchObject({ port: 3000, databaseUrl: null, corsOrigins: [], logLevel: 'info', apiDocs: true, trustProxy: false });
+  });
+
+  it('should keep the API docs off in production unless API_DOCS turns them on', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).apiDocs).toBe(false);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', API_DOCS: 'true' }).apiDocs).toBe(true);
+    expect(loadConfig({ JWT_SECRET: SECRET, API_DOCS: 'false' }).apiDocs).toBe(false);
+  });
+
+  it.each<[string, false | number | string[]]>([
+    ['true', 1],
+    ['2', 2],
+    ['loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+    ['false', false],
+  ])('should read TRUST_PROXY=%j', (raw, expected) => {
+    expect(loadConfig({ JWT_SECRET: SECRET, TRUST_PROXY: raw }).trustProxy).toEqual(expected);
   });
 
   it.each([
@@ -106,6 +134,15 @@ describe(loadConfig.name, () => {
     ['JWT_EXPIRES_IN', '12 hours'],
     ['JWT_EXPIRES_IN', '-1h'],
     ['CORS_ORIGINS', 'https://ok.example,not-an-origin'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'null'],
+    ['CORS_ORIGINS', 'https://ok.example/path'],
+    ['API_DOCS', 'maybe'],
+    ['TRUST_PROXY', 'everyone'],
+    ['TRUST_PROXY', '0'],
+    ['PASSWORD_HASH_COST', '16384,8,1'],
+    ['PASSWORD_HASH_COST', '1000,8,1'],
+    ['ADMIN_PASSWORD', 'elevenchars'],
     ['LOG_LEVEL', 'loud'],
     ['ADMIN_USERNAME', 'a b'],
     ['ADMIN_USERNAME', 'ab'],

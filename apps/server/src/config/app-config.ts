@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MESSAGE_MAX_LENGTH_DEFAULT } from '@chat/contract';
+import { MESSAGE_MAX_LENGTH_DEFAULT, PASSWORD_MIN_LENGTH } from '@chat/contract';
+import { DEFAULT_SCRYPT_PARAMS, meetsOwaspMinimum } from '../auth/password-hasher.js';
+import type { ScryptParams } from '../auth/password-hasher.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'verbose'];
@@ -17,13 +19,35 @@ export interface AppConfig {
   dataDir: string;
   jwtSecret: string;
   jwtExpiresInSeconds: number;
-  corsOrigins: string[] | true;
+  /** Other origins allowed to call REST and Socket.IO from a browser; empty: same origin only. */
+  corsOrigins: string[];
+  /** Serve the OpenAPI docs at /api/docs. */
+  apiDocs: boolean;
+  /** Express's `trust proxy` (hops, or addresses/subnets); false: not behind a proxy, no HSTS. */
+  trustProxy: false | number | string[];
   adminUsername: string;
   adminPassword: string | null;
   rateLimitMessagesPerMinute: number;
   rateLimitTypingPerMinute: number;
   rateLimitRestPerMinute: number;
   rateLimitLoginPerMinute: number;
+  /** Login attempts per address (all usernames together) per minute. */
+  rateLimitLoginPerAddressPerMinute: number;
+  /** Password hashes computed at once for logins; beyond it a login is refused with 429 at once. */
+  loginMaxConcurrentHashes: number;
+  /** scrypt cost of new hashes; older hashes are rehashed at the next login. */
+  passwordHash: ScryptParams;
+  /** join_room + leave_room per user per minute. */
+  rateLimitJoinsPerMinute: number;
+  rateLimitAiCancelPerMinute: number;
+  /** Most messages a join's catch-up sends over the socket; beyond, the client pages through REST. */
+  joinCatchUpMax: number;
+  socketsPerUser: number;
+  socketsPerAddress: number;
+  /** An engine.io session that has not authenticated (Socket.IO connect) within this long is closed. */
+  handshakeTimeoutMs: number;
+  /** Failed handshakes per address per minute before further ones are refused as RATE_LIMITED. */
+  failedHandshakesPerMinute: number;
   messageMaxLength: number;
   /** Socket.IO's per-frame ceiling, so a huge frame is refused before it is buffered. */
   socketMaxFrameBytes: number;
@@ -35,6 +59,8 @@ export interface AppConfig {
   metricsToken: string | null;
   /** Audit entries older than this are pruned. */
   auditRetentionDays: number;
+  /** At debug, log the assistant's full prompts (private history and documents); otherwise only their sizes. */
+  logPrompts: boolean;
   /** Where the built console lives; served at `/` when present. */
   webRoot: string;
   llm: LlmConfig;
@@ -64,6 +90,8 @@ export interface LlmConfig {
   maxConcurrency: number;
   /** Replies waiting for a free upstream slot; beyond this the asker gets AI_BUSY. */
   queueSize: number;
+  /** Places (running + waiting) one user may hold, so one user cannot fill the whole line. */
+  userShare: number;
   maxRetries: number;
   requestsPerMinute: number;
   /** Knowledge-base passages in the prompt take at most this many tokens (they come before history). */
@@ -79,6 +107,11 @@ export interface KnowledgeConfig {
   chunkTokens: number;
   chunkOverlapTokens: number;
   maxUploadBytes: number;
+  /** Worker threads that parse uploads, each's heap limit, and how long one document may take. */
+  parseThreads: number;
+  parseMemoryMb: number;
+  parseTimeoutMs: number;
+  uploadsPerMinute: number;
   /** Embeddings model on the assistant's OpenAI-compatible endpoint; null: full-text search only. */
   embeddingsModel: string | null;
 }
@@ -111,17 +144,66 @@ export function parseDurationSeconds(name: string, raw: string): number {
   return seconds;
 }
 
-function corsOrigins(raw: string | undefined): string[] | true {
-  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return true;
+function corsOrigins(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
   const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
-  for (const origin of origins) {
+  return origins.map((origin) => {
+    // "*" with credentials would let any site act for a signed-in user: the origins must be named.
+    if (origin === '*' || origin === 'null') throw new ConfigError('CORS_ORIGINS', `must list origins (https://host[:port]), "${origin}" is not allowed`);
+    let url: URL;
     try {
-      new URL(origin);
+      url = new URL(origin);
     } catch {
-      throw new ConfigError('CORS_ORIGINS', `must be "*" or a comma-separated list of origins, got "${origin}"`);
+      throw new ConfigError('CORS_ORIGINS', `must be a comma-separated list of origins, got "${origin}"`);
+    }
+    if (url.origin === 'null' || url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError('CORS_ORIGINS', `must be origins only (scheme://host[:port]), got "${origin}"`);
+    }
+    return url.origin;
+  });
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+/** `true` (one proxy hop), a hop count, or addresses/subnets (`loopback`, `10.0.0.0/8`, …) of the proxies. */
+function trustProxy(raw: string | undefined): false | number | string[] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return 1;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10) throw new ConfigError('TRUST_PROXY', `must be between 1 and 10 hops, got ${hops}`);
+    return hops;
+  }
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry)) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or proxy addresses/subnets, got "${entry}"`);
     }
   }
-  return origins;
+  return entries;
+}
+
+/** `N,r,p`; below OWASP's minimum only in tests (NODE_ENV=test), where hashing speed is set-up time. */
+function passwordHashParams(env: Env, nodeEnv: string): ScryptParams {
+  const raw = env['PASSWORD_HASH_COST']?.trim();
+  if (!raw) return DEFAULT_SCRYPT_PARAMS;
+  const match = /^(\d+)\s*,\s*(\d+)\s*,\s*(\d+)$/.exec(raw);
+  const [N, r, p] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+  if (!match || N < 2 || (N & (N - 1)) !== 0 || N > 2 ** 20 || r < 1 || r > 32 || p < 1 || p > 16) {
+    throw new ConfigError('PASSWORD_HASH_COST', `must be "N,r,p" with N a power of two up to 2^20, r 1-32, p 1-16; got "${raw}"`);
+  }
+  const params = { N, r, p };
+  if (!meetsOwaspMinimum(params) && nodeEnv !== 'test') {
+    throw new ConfigError('PASSWORD_HASH_COST', `is below OWASP's minimum (e.g. 131072,8,1 or 32768,8,3); got "${raw}"`);
+  }
+  return params;
 }
 
 function databaseUrl(raw: string | undefined): string | null {
@@ -173,6 +255,7 @@ function llmConfig(env: Env): LlmConfig {
   const providerRaw = env['LLM_PROVIDER']?.trim() || (apiKey || baseUrlRaw ? 'openai' : 'offline');
   if (providerRaw !== 'openai' && providerRaw !== 'offline') throw new ConfigError('LLM_PROVIDER', `must be "openai" or "offline", got "${providerRaw}"`);
   const maxConcurrency = int(env, 'LLM_MAX_CONCURRENCY', 4, 1, 1000);
+  const queueSize = int(env, 'LLM_QUEUE_SIZE', maxConcurrency * 4, 0, 100_000);
   return {
     provider: providerRaw,
     apiKey,
@@ -183,7 +266,8 @@ function llmConfig(env: Env): LlmConfig {
     contextTokens: int(env, 'LLM_CONTEXT_TOKENS', 8000, 256, 10_000_000),
     timeoutMs: int(env, 'LLM_TIMEOUT_MS', 30_000, 100, 3_600_000),
     maxConcurrency,
-    queueSize: int(env, 'LLM_QUEUE_SIZE', maxConcurrency * 4, 0, 100_000),
+    queueSize,
+    userShare: int(env, 'LLM_USER_SHARE', Math.max(2, Math.ceil((maxConcurrency + queueSize) / 4)), 1, 100_000),
     maxRetries: int(env, 'LLM_MAX_RETRIES', 2, 0, 10),
     requestsPerMinute: int(env, 'RATE_LIMIT_AI_PER_MINUTE', 10, 1, 100_000),
     coalesceMs: int(env, 'LLM_COALESCE_MS', 30, 0, 1000),
@@ -209,6 +293,10 @@ function knowledgeConfig(env: Env): KnowledgeConfig {
     chunkTokens,
     chunkOverlapTokens,
     maxUploadBytes: int(env, 'KNOWLEDGE_MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    parseThreads: int(env, 'KNOWLEDGE_PARSE_THREADS', 1, 1, 64),
+    parseMemoryMb: int(env, 'KNOWLEDGE_PARSE_MEMORY_MB', 512, 64, 16_384),
+    parseTimeoutMs: int(env, 'KNOWLEDGE_PARSE_TIMEOUT_MS', 20_000, 100, 600_000),
+    uploadsPerMinute: int(env, 'RATE_LIMIT_UPLOADS_PER_MINUTE', 60, 1, 100_000),
     embeddingsModel,
   };
 }
@@ -242,7 +330,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('ADMIN_USERNAME', 'must be 3-64 letters, digits, dots, dashes or underscores');
   }
   const adminPassword = env['ADMIN_PASSWORD'] || null;
-  if (adminPassword !== null && adminPassword.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
+  if (adminPassword !== null && [...adminPassword].length < PASSWORD_MIN_LENGTH) {
+    throw new ConfigError('ADMIN_PASSWORD', `must be at least ${PASSWORD_MIN_LENGTH} characters`);
+  }
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -252,12 +342,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtSecret: jwtSecret(env, nodeEnv, dataDir),
     jwtExpiresInSeconds: parseDurationSeconds('JWT_EXPIRES_IN', env['JWT_EXPIRES_IN'] || '12h'),
     corsOrigins: corsOrigins(env['CORS_ORIGINS']),
+    apiDocs: bool(env, 'API_DOCS', nodeEnv !== 'production'),
+    trustProxy: trustProxy(env['TRUST_PROXY']),
     adminUsername,
     adminPassword,
     rateLimitMessagesPerMinute: int(env, 'RATE_LIMIT_MESSAGES_PER_MINUTE', 30, 1, 100_000),
     rateLimitTypingPerMinute: int(env, 'RATE_LIMIT_TYPING_PER_MINUTE', 120, 1, 100_000),
     rateLimitRestPerMinute: int(env, 'RATE_LIMIT_REST_PER_MINUTE', 600, 1, 1_000_000),
     rateLimitLoginPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 10_000),
+    rateLimitLoginPerAddressPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE', 30, 1, 100_000),
+    loginMaxConcurrentHashes: int(env, 'LOGIN_MAX_CONCURRENT_HASHES', 4, 1, 256),
+    passwordHash: passwordHashParams(env, nodeEnv),
+    rateLimitJoinsPerMinute: int(env, 'RATE_LIMIT_JOINS_PER_MINUTE', 60, 1, 100_000),
+    rateLimitAiCancelPerMinute: int(env, 'RATE_LIMIT_AI_CANCEL_PER_MINUTE', 30, 1, 100_000),
+    joinCatchUpMax: int(env, 'JOIN_CATCH_UP_MAX', 500, 1, 100_000),
+    socketsPerUser: int(env, 'SOCKETS_PER_USER', 20, 1, 100_000),
+    socketsPerAddress: int(env, 'SOCKETS_PER_ADDRESS', 200, 1, 1_000_000),
+    handshakeTimeoutMs: int(env, 'HANDSHAKE_TIMEOUT_MS', 5000, 500, 120_000),
+    failedHandshakesPerMinute: int(env, 'RATE_LIMIT_FAILED_HANDSHAKES_PER_MINUTE', 30, 1, 100_000),
     messageMaxLength: int(env, 'MESSAGE_MAX_LENGTH', MESSAGE_MAX_LENGTH_DEFAULT, 1, 100_000),
     socketMaxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 1_000_000, 1024, 100_000_000),
     typingTtlMs: int(env, 'TYPING_TTL_MS', 6000, 500, 600_000),
@@ -265,6 +367,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logFormat,
     metricsToken,
     auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    logPrompts: bool(env, 'LOG_PROMPTS', false),
     webRoot: resolve(env['WEB_ROOT']?.trim() || 'dist/apps/web/browser'),
     llm: llmConfig(env),
     knowledge: knowledgeConfig(env),

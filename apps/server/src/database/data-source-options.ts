@@ -7,10 +7,17 @@ import { UserEntity } from '../users/user.entity.js';
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
 import { KnowledgeBase1764900000000 } from './migrations/1764900000000-knowledge-base.js';
 import { StreamingRepliesIndex1765000000000 } from './migrations/1765000000000-streaming-replies-index.js';
+import { Credentials1766200000000 } from './migrations/1766200000000-credentials.js';
 import { AuditLogAndQuotas1766400000000 } from './migrations/1766400000000-audit-log-and-quotas.js';
 
 export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity, KnowledgeDocumentEntity, KnowledgeChunkEntity];
-export const MIGRATIONS = [InitialSchema1764270000000, KnowledgeBase1764900000000, StreamingRepliesIndex1765000000000, AuditLogAndQuotas1766400000000];
+export const MIGRATIONS = [
+  InitialSchema1764270000000,
+  KnowledgeBase1764900000000,
+  StreamingRepliesIndex1765000000000,
+  Credentials1766200000000,
+  AuditLogAndQuotas1766400000000,
+];
 
 /**
  * TypeORM's own console logger prints a failed query with its parameters, which hold password hashes

@@ -169,7 +169,9 @@ export class KnowledgeIndex implements OnModuleInit, OnApplicationBootstrap, OnA
   /**
    * Full-text ranking. A chunk is a candidate when it matches any concept of the question (and no
    * word the question excludes with "-"). Each concept it matches adds ts_rank_cd × the concept's
-   * rarity (BM25's idf over all chunks), so a rare word outweighs a common one. The sum is scaled
+   * rarity (BM25's idf), so a rare word outweighs a common one. Rarity is counted over the chunks
+   * the question may see (the room's and the global ones) only: counted over every room, a score
+   * would tell an outsider which words another room's documents contain. The sum is scaled
    * by the square of the share of the question's weight the chunk covers: a soft AND, so a chunk
    * about most of the question beats one that repeats a single word. A chunk that matches the
    * question as written (websearch_to_tsquery: every word, quoted phrases) gets that rank on top.
@@ -180,18 +182,21 @@ export class KnowledgeIndex implements OnModuleInit, OnApplicationBootstrap, OnA
       `WITH concept AS (
          SELECT c.query::tsquery AS query FROM unnest($3::text[]) AS c(query)
        ),
-       corpus AS (SELECT count(*)::float8 AS n FROM knowledge_chunks),
+       scope AS (
+         SELECT k.id, k.search_vector
+           FROM knowledge_chunks k JOIN knowledge_documents d ON d.id = k.document_id
+          WHERE d.room_id IS NULL OR d.room_id = $2::varchar
+       ),
+       corpus AS (SELECT greatest(count(*), 1)::float8 AS n FROM scope),
        weighted AS (
          SELECT c.query, ln(1 + (corpus.n - df.n + 0.5) / (df.n + 0.5)) AS idf
            FROM concept c CROSS JOIN corpus
-           CROSS JOIN LATERAL (SELECT count(*)::float8 AS n FROM knowledge_chunks k WHERE k.search_vector @@ c.query) df
+           CROSS JOIN LATERAL (SELECT count(*)::float8 AS n FROM scope k WHERE k.search_vector @@ c.query) df
        ),
        total AS (SELECT sum(idf) AS idf FROM weighted),
        candidate AS (
-         SELECT k.id, k.search_vector
-           FROM knowledge_chunks k JOIN knowledge_documents d ON d.id = k.document_id
-          WHERE (d.room_id IS NULL OR d.room_id = $2::varchar) AND k.search_vector @@ $4::tsquery
-            AND NOT k.search_vector @@ $8::tsquery
+         SELECT k.id, k.search_vector FROM scope k
+          WHERE k.search_vector @@ $4::tsquery AND NOT k.search_vector @@ $8::tsquery
        ),
        scored AS (
          SELECT c.id,

@@ -1,3 +1,4 @@
+import { RateLimit } from '../common/rate-limit.js';
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors, UsePipes, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
@@ -63,6 +64,7 @@ const UploadBody = createParamDecorator((_data: unknown, context: ExecutionConte
 export class KnowledgeController {
   constructor(private readonly knowledge: KnowledgeService) {}
 
+  @RateLimit('rest', 'uploads')
   @Post('documents')
   @UseInterceptors(FileInterceptor('file'))
   @ApiOperation({

@@ -145,7 +145,7 @@ export class KnowledgeSearchResultDto implements KnowledgeSearchResult {
   @ApiProperty() title: string;
   @ApiProperty({ format: 'uuid' }) chunkId: string;
   @ApiProperty({ description: 'The passages of the chunk that match best' }) snippet: string;
-  @ApiProperty({ description: 'Higher is better; comparable only within one answer' }) score: number;
+  @ApiProperty({ description: 'Relative to the best result of this answer (1), rounded; comparable only within one answer' }) score: number;
 }
 
 export class KnowledgeSearchResponseDto implements KnowledgeSearchResponse {

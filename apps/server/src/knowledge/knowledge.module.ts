@@ -1,3 +1,4 @@
+import { DocumentParserPool } from './document-parser-pool.js';
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -23,7 +24,7 @@ import { KnowledgeService } from './knowledge.service.js';
     }),
   ],
   controllers: [KnowledgeController],
-  providers: [{ provide: EmbeddingsClient, inject: [APP_CONFIG], useFactory: createEmbeddingsClient }, KnowledgeIndex, KnowledgeService],
+  providers: [{ provide: EmbeddingsClient, inject: [APP_CONFIG], useFactory: createEmbeddingsClient }, KnowledgeIndex, KnowledgeService, DocumentParserPool],
   exports: [KnowledgeService],
 })
 export class KnowledgeModule {}

@@ -20,11 +20,10 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { RoomsRepository } from '../rooms/rooms.repository.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { chunkDocument } from './chunker.js';
 import { KnowledgeIndex, RetrievedChunk } from './knowledge-index.js';
 import { KnowledgeChunkEntity, KnowledgeDocumentEntity } from './knowledge.entity.js';
-import { canonicalText } from './parsing/blocks.js';
-import { detectContentType, readDocument, UnsupportedDocumentError } from './parsing/document-reader.js';
+import { DocumentParserPool } from './document-parser-pool.js';
+import { detectContentType } from './parsing/document-reader.js';
 import { isUniqueViolation } from '../database/postgres-errors.js';
 
 /** What the controller hands over: a JSON body, or a multipart file with its fields. */
@@ -81,6 +80,7 @@ export class KnowledgeService {
     private readonly index: KnowledgeIndex,
     private readonly audit: AuditService,
     private readonly metrics: Metrics,
+    private readonly parser: DocumentParserPool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -119,19 +119,13 @@ export class KnowledgeService {
    * its citations.
    */
   async ingest(request: IngestRequest): Promise<KnowledgeDocumentView> {
-    let parsed;
-    try {
-      parsed = await readDocument(request.contentType, request.bytes);
-    } catch (error) {
-      if (error instanceof UnsupportedDocumentError) throw new AppException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, error.message);
-      throw error;
-    }
+    const parsed = await this.parser.parse(request.contentType, request.bytes);
     const title = (request.title?.trim() || parsed.title || (request.filename ? basename(request.filename, extname(request.filename)) : '') || 'Untitled')
       .slice(0, KNOWLEDGE_TITLE_MAX_LENGTH)
       .trim();
-    const drafts = chunkDocument(parsed.blocks, { maxTokens: this.config.knowledge.chunkTokens, overlapTokens: this.config.knowledge.chunkOverlapTokens });
+    const drafts = parsed.drafts;
     if (drafts.length === 0) throw AppException.validation(['The document has no readable text']);
-    const checksum = createHash('sha256').update(canonicalText(parsed.blocks)).digest('hex');
+    const checksum = createHash('sha256').update(parsed.canonical).digest('hex');
     await this.refuseDuplicate(request.roomId, checksum);
 
     const embeddings = await this.index.embedChunks(title, drafts);
@@ -208,7 +202,11 @@ export class KnowledgeService {
   async search(user: AuthUser, query: { q: string; roomId?: string; limit?: number }): Promise<KnowledgeSearchResponse> {
     if (query.roomId !== undefined) await this.rooms.access(user, query.roomId);
     const chunks = await this.retrieve(query.roomId ?? null, query.q, query.limit ?? KNOWLEDGE_SEARCH_LIMIT_DEFAULT);
-    return { results: chunks.map((c) => ({ documentId: c.documentId, title: c.title, chunkId: c.chunkId, snippet: c.snippet, score: c.score })) };
+    // Scores go out relative to the best one, rounded: the order and the gaps, not the raw statistics.
+    const best = chunks[0]?.score || 1;
+    return {
+      results: chunks.map((c) => ({ documentId: c.documentId, title: c.title, chunkId: c.chunkId, snippet: c.snippet, score: Math.round((c.score / best) * 1000) / 1000 })),
+    };
   }
 
   /**

@@ -70,6 +70,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
   private readonly logger = new Logger(AssistantService.name);
   private readonly subscription = new Subscription();
   private readonly llm: LlmConfig;
+  private readonly logPrompts: boolean;
   private readonly limiter: UpstreamLimiter;
   /** Replies streaming on this instance, by message id. */
   private readonly running = new Map<string, AbortController>();
@@ -92,7 +93,8 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.llm = config.llm;
-    this.limiter = new UpstreamLimiter(this.llm.maxConcurrency, this.llm.queueSize);
+    this.logPrompts = config.logPrompts;
+    this.limiter = new UpstreamLimiter(this.llm.maxConcurrency, this.llm.queueSize, this.llm.userShare);
     metrics.provide('chat_ai_upstream_running', () => this.limiter.load().running);
     metrics.provide('chat_ai_upstream_queued', () => this.limiter.load().waiting);
   }
@@ -162,7 +164,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
       if (!room.aiEnabled) throw new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The assistant is turned off in this room');
       await this.checkAskerRate(askerId);
       await this.quotas.assertWithinBudget(askerId);
-      ticket = this.limiter.reserve();
+      ticket = this.limiter.reserve(askerId);
     } catch (error) {
       this.tellAsker(askerId, originSocketId, error);
       return;
@@ -233,7 +235,11 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
       });
       sources = prompt.sourcesUsed;
       promptTokens = prompt.promptTokens;
-      this.logger.debug(`Prompt for ${reply.id} (${prompt.promptTokens} tokens, ${prompt.historyDropped} older messages left out): ${JSON.stringify(prompt.messages)}`);
+      // Prompts hold private history and documents: their text is logged only when LOG_PROMPTS asks for it.
+      const promptText = this.logPrompts ? `: ${JSON.stringify(prompt.messages)}` : '';
+      this.logger.debug(
+        `Prompt for ${reply.id} (${prompt.promptTokens} tokens, ${prompt.messages.length} messages, ${prompt.historyDropped} older messages left out)${promptText}`,
+      );
       ({ usage } = await this.relay.relay({
         messages: prompt.messages,
         sources,

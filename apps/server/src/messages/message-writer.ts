@@ -40,6 +40,7 @@ interface Pending {
 
 const MAX_BATCH = 500;
 
+const authorKey = (roomId: string, userId: string) => `${roomId}\u0000${userId}`;
 const idempotencyKey = (d: MessageDraft) => (d.userId && d.clientMessageId ? `${d.userId}\u0000${d.clientMessageId}` : null);
 
 function settle(batch: Pending[], outcomes: Outcome[]): void {
@@ -117,11 +118,12 @@ export class MessageWriter {
       // Read before any transaction: a concurrent writer taking the same clientMessageId meanwhile is
       // caught by the unique index, and flush() then retries one by one.
       const existing = await this.findExisting(runner, batch);
+      const refused = await this.findRefused(runner, batch);
       // One room's insert is a single atomic statement, so it needs no BEGIN/COMMIT round trips;
       // several rooms share one transaction, so they share one commit.
       const transactional = new Set(batch.map((p) => p.draft.roomId)).size > 1;
       if (transactional) await runner.startTransaction();
-      const results = await this.insert(runner, batch, existing);
+      const results = await this.insert(runner, batch, existing, refused);
       if (transactional) await runner.commitTransaction();
       this.observe(batch, results);
       return results;
@@ -145,14 +147,16 @@ export class MessageWriter {
     this.metrics.writeBatchSize.observe(batch.length);
   }
 
-  private async insert(runner: QueryRunner, batch: Pending[], existing: Map<string, ChatMessage>): Promise<Outcome[]> {
+  private async insert(runner: QueryRunner, batch: Pending[], existing: Map<string, ChatMessage>, refused: Set<string>): Promise<Outcome[]> {
     const results: (Outcome | undefined)[] = new Array(batch.length);
     const firstByKey = new Map<string, number>();
     const toInsert: number[] = [];
     batch.forEach((pending, i) => {
       const key = idempotencyKey(pending.draft);
       const original = key ? existing.get(key) : undefined;
-      if (original) {
+      if (pending.draft.userId && refused.has(authorKey(pending.draft.roomId, pending.draft.userId))) {
+        results[i] = AppException.forbidden(`You are no longer allowed to post in room "${pending.draft.roomId}"`);
+      } else if (original) {
         results[i] = { message: original, created: false };
       } else if (key && firstByKey.has(key)) {
         // Resolved below, once the first copy in this batch has its seq.
@@ -223,6 +227,20 @@ export class MessageWriter {
       if (original) results[i] = original instanceof AppException ? original : { message: original.message, created: false };
     });
     return results as Outcome[];
+  }
+
+  /**
+   * Authors who may no longer post where they write (removed, disabled, demoted), asked of the
+   * database in the batch that stores the message, so a removal on any instance counts at once.
+   */
+  private async findRefused(runner: QueryRunner, batch: Pending[]): Promise<Set<string>> {
+    const human = batch.filter((p) => !p.draft.isAi && p.draft.userId);
+    if (human.length === 0) return new Set();
+    const refused = await this.repository.refusedAuthors(
+      runner,
+      human.map((p) => ({ roomId: p.draft.roomId, userId: p.draft.userId! })),
+    );
+    return new Set(refused.map((r) => authorKey(r.roomId, r.userId)));
   }
 
   private async findExisting(runner: QueryRunner, batch: Pending[]): Promise<Map<string, ChatMessage>> {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CLIENT_MESSAGE_ID_MAX_LENGTH, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, ROOM_ID_PATTERN } from '@chat/contract';
+import { CLIENT_MESSAGE_ID_MAX_LENGTH, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, ROOM_ID_PATTERN, SEQ_MAX } from '@chat/contract';
 import type { ChatMessage, MessagesPage, MessageStatus, PostMessageRequest, SendMessageRequest } from '@chat/contract';
 
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
@@ -52,6 +52,7 @@ export class HistoryQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(SEQ_MAX)
   before?: number;
 
   @ApiPropertyOptional({ description: 'Only messages with a greater seq (newer)' })
@@ -59,6 +60,7 @@ export class HistoryQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(SEQ_MAX)
   after?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: HISTORY_PAGE_MAX, default: HISTORY_PAGE_DEFAULT })

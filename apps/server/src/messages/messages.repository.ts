@@ -141,6 +141,24 @@ export class MessagesRepository {
     return new Map(inserted.map((row) => [row.id, Number(row.seq)]));
   }
 
+  /**
+   * Of these (room, author) pairs, those the author may not post in: the room rule of
+   * `RoomsRepository.canEnter` (public, member, or an enabled admin) read from the database.
+   */
+  async refusedAuthors(runner: QueryRunner, pairs: { roomId: string; userId: string }[]): Promise<{ roomId: string; userId: string }[]> {
+    const rows: { room_id: string; user_id: string }[] = await runner.query(
+      `SELECT DISTINCT p.room_id, p.user_id
+       FROM unnest($1::varchar[], $2::uuid[]) AS p(room_id, user_id)
+       JOIN rooms r ON r.id = p.room_id
+       LEFT JOIN users u ON u.id = p.user_id
+       WHERE u.id IS NULL OR u.disabled
+          OR NOT (r.visibility = 'public' OR u.role = 'admin'
+               OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = p.room_id AND m.user_id = p.user_id))`,
+      [pairs.map((p) => p.roomId), pairs.map((p) => p.userId)],
+    );
+    return rows.map((row) => ({ roomId: row.room_id, userId: row.user_id }));
+  }
+
   /** Who an assistant reply belongs to, for deciding who may stop it; null when it is no assistant reply. */
   async replyOwner(messageId: string): Promise<ReplyOwner | null> {
     const rows: { room_id: string; status: MessageStatus; requested_by: string | null }[] = await this.dataSource.query(

@@ -46,6 +46,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     return this.sessions.disconnect(socket);
   }
 
+  @RateLimit('rooms')
   @SubscribeMessage(ClientEvent.JoinRoom)
   async joinRoom(
     @ConnectedSocket() socket: ChatSocket,
@@ -54,6 +55,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     return { ok: true, ...(await this.sessions.join(socket, roomId, lastSeq)) };
   }
 
+  @RateLimit('rooms')
   @SubscribeMessage(ClientEvent.LeaveRoom)
   async leaveRoom(
     @ConnectedSocket() socket: ChatSocket,
@@ -68,6 +70,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     return { ok: true, ...(await this.sessions.send(socket, dto)) };
   }
 
+  @RateLimit('aiCancel')
   @SubscribeMessage(ClientEvent.AiCancel)
   async cancelAi(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: AiCancelDto): Promise<AckResponse<{ messageId: string }>> {
     return { ok: true, ...(await this.sessions.cancelAi(socket, dto.messageId)) };

@@ -49,6 +49,11 @@ export class RealtimeSessions implements OnModuleDestroy {
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   /** Per socket, the last send that must finish before its next one starts (see `inSendOrder`). */
   private readonly sendQueues = new Map<string, Promise<void>>();
+  /**
+   * Joins between their access check and the socket being added, per socket: a removal arriving in
+   * that gap marks the room here, and the join undoes itself instead of re-adding a removed user.
+   */
+  private readonly pendingJoins = new Map<string, Map<string, { removed: boolean }>>();
 
   constructor(
     private readonly rooms: RoomsService,
@@ -103,20 +108,32 @@ export class RealtimeSessions implements OnModuleDestroy {
 
   async join(socket: ChatSocket, roomId: string, lastSeq?: number): Promise<JoinedRoomPayload> {
     const user = asUser(socket);
-    await this.rooms.enter(user, roomId);
-    const current = await this.delivery.join(socket, roomId, lastSeq);
+    // Registered before the access check, so a removal committed after the check is seen here.
+    const pending = { removed: false };
+    const pendingHere = this.pendingJoins.get(socket.id) ?? new Map<string, { removed: boolean }>();
+    this.pendingJoins.set(socket.id, pendingHere.set(roomId, pending));
+    let joined: { current: number; catchUpFrom?: number };
+    try {
+      await this.rooms.enter(user, roomId);
+      joined = await this.delivery.join(socket, roomId, lastSeq, this.config.joinCatchUpMax);
+    } finally {
+      if (pendingHere.get(roomId) === pending) pendingHere.delete(roomId);
+      if (pendingHere.size === 0 && this.pendingJoins.get(socket.id) === pendingHere) this.pendingJoins.delete(socket.id);
+    }
     const rooms = this.joined.get(socket.id);
-    if (!rooms || socket.disconnected) {
-      // Disconnected while catching up: undo, so nothing is left behind for a gone socket.
+    if (!rooms || socket.disconnected || pending.removed) {
+      // Disconnected while catching up, or removed from the room meanwhile: undo, so nothing is left behind.
       void socket.leave(roomId);
       this.delivery.release(roomId);
+      if (pending.removed) throw AppException.forbidden(`You were removed from room "${roomId}"`);
       throw new AppException(ErrorCode.UNAUTHORIZED, 'Disconnected');
     }
     rooms.add(roomId);
     if (await this.presence.join(roomId, presenceOf(socket), socket.id)) {
       socket.to(roomId).except(userRoom(user.id)).emit(ServerEvent.UserJoined, roomUser(socket, roomId));
     }
-    const payload: JoinedRoomPayload = { roomId, lastSeq: current, online: await this.presence.online(roomId) };
+    const payload: JoinedRoomPayload = { roomId, lastSeq: joined.current, online: await this.presence.online(roomId) };
+    if (joined.catchUpFrom !== undefined) Object.assign(payload, { hasMore: true, catchUpFrom: joined.catchUpFrom });
     socket.emit(ServerEvent.JoinedRoom, payload);
     return payload;
   }
@@ -191,11 +208,16 @@ export class RealtimeSessions implements OnModuleDestroy {
 
   /** The user was removed from the room: their sockets here leave it. */
   async evict(userId: string, roomId: string): Promise<void> {
-    const local = this.server?.of('/').adapter.rooms.get(userRoom(userId)) ?? new Set<string>();
+    const local = [...(this.server?.of('/').adapter.rooms.get(userRoom(userId)) ?? [])];
+    // Every socket is marked before the first await, so no join of this user can slip in meanwhile.
+    const leaving: ChatSocket[] = [];
     for (const socketId of local) {
+      const pending = this.pendingJoins.get(socketId)?.get(roomId);
+      if (pending) pending.removed = true;
       const socket = this.server!.of('/').sockets.get(socketId);
-      const rooms = this.joined.get(socketId);
-      if (!socket || !rooms?.delete(roomId)) continue;
+      if (socket && this.joined.get(socketId)?.delete(roomId)) leaving.push(socket);
+    }
+    for (const socket of leaving) {
       await this.leaveRoom(socket, roomId);
       socket.emit(ServerEvent.LeftRoom, { roomId });
     }
@@ -255,9 +277,9 @@ export class RealtimeSessions implements OnModuleDestroy {
   }
 
   private async requireJoined(socket: ChatSocket, roomId: string): Promise<void> {
-    if (this.joined.get(socket.id)?.has(roomId)) return;
+    // Always asked of the database: a removal done on another instance counts before its event arrives.
     await this.rooms.access(asUser(socket), roomId);
-    throw AppException.forbidden(`Join room "${roomId}" first`);
+    if (!this.joined.get(socket.id)?.has(roomId)) throw AppException.forbidden(`Join room "${roomId}" first`);
   }
 
   private scheduleExpiry(socket: ChatSocket): void {

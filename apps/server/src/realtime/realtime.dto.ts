@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
-import { ROOM_ID_PATTERN } from '@chat/contract';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { ROOM_ID_PATTERN, SEQ_MAX } from '@chat/contract';
 import type { AiCancelRequest, JoinRoomRequest } from '@chat/contract';
 import { PipeTransform } from '@nestjs/common';
 import { AppException } from '../common/app-exception.js';
@@ -17,6 +17,7 @@ export class JoinRoomDto extends RoomRefDto implements JoinRoomRequest {
   @Type(() => Number)
   @IsInt({ message: 'lastSeq must be a whole number' })
   @Min(0)
+  @Max(SEQ_MAX, { message: 'lastSeq must not be greater than ' + SEQ_MAX })
   lastSeq?: number;
 }
 

@@ -91,21 +91,32 @@ export class RoomDelivery implements OnModuleDestroy {
     this.accept(stream, delivery);
   }
 
-  /** Sends the backlog after `lastSeq`, then adds the socket to the room with no gap and no repeat. Returns the seq it is current to. */
-  async join(socket: ChatSocket, roomId: string, lastSeq: number | undefined): Promise<number> {
+  /**
+   * Sends the backlog after `lastSeq` (at most `maxCatchUp` newest messages of it), then adds the
+   * socket to the room with no gap and no repeat. Returns the seq it is current to, and where the
+   * sent backlog began when older messages were left for REST.
+   */
+  async join(socket: ChatSocket, roomId: string, lastSeq: number | undefined, maxCatchUp = Number.POSITIVE_INFINITY): Promise<{ current: number; catchUpFrom?: number }> {
     const stream = await this.stream(roomId);
     stream.joining++;
     try {
-      return await this.catchUpAndJoin(stream, socket, lastSeq);
+      return await this.catchUpAndJoin(stream, socket, lastSeq, maxCatchUp);
     } finally {
       stream.joining--;
     }
   }
 
-  private async catchUpAndJoin(stream: RoomStream, socket: ChatSocket, lastSeq: number | undefined): Promise<number> {
+  private async catchUpAndJoin(stream: RoomStream, socket: ChatSocket, lastSeq: number | undefined, maxCatchUp: number): Promise<{ current: number; catchUpFrom?: number }> {
     const roomId = stream.roomId;
     if (socket.rooms.has(roomId)) void socket.leave(roomId);
     let cursor = lastSeq ?? stream.deliveredSeq;
+    // A join asking for more than the cap gets the newest part; the client pages the rest by REST.
+    // Seqs are gap-free, so the count after a seq is a subtraction.
+    let catchUpFrom: number | undefined;
+    if (stream.deliveredSeq - cursor > maxCatchUp) {
+      cursor = stream.deliveredSeq - maxCatchUp;
+      catchUpFrom = cursor + 1;
+    }
     while (cursor < stream.deliveredSeq) {
       const target = stream.deliveredSeq;
       const buffered = this.recentAfter(stream, cursor);
@@ -121,7 +132,7 @@ export class RoomDelivery implements OnModuleDestroy {
     }
     // No await between the last check above and this join: the live stream takes over exactly here.
     void socket.join(roomId);
-    return stream.deliveredSeq;
+    return { current: stream.deliveredSeq, ...(catchUpFrom !== undefined ? { catchUpFrom } : {}) };
   }
 
   /** Text of a streaming reply, to this instance's sockets in the room (every instance hears of it). */

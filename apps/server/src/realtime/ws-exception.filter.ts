@@ -3,6 +3,7 @@ import { ErrorCode, ErrorPayload, ServerEvent } from '@chat/contract';
 import { AppException, toErrorPayload } from '../common/app-exception.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { socketBindings } from './ws-logging.interceptor.js';
+import { isInvalidInput } from '../database/postgres-errors.js';
 import type { ChatSocket } from './socket.types.js';
 
 /**
@@ -35,6 +36,7 @@ export class WsExceptionFilter implements ExceptionFilter {
 
   private toPayload(exception: unknown, event: string): ErrorPayload {
     if (exception instanceof AppException) return toErrorPayload(exception, event);
+    if (isInvalidInput(exception)) return { code: ErrorCode.VALIDATION_FAILED, message: 'Invalid input', event };
     return { code: ErrorCode.INTERNAL, message: 'Something went wrong on the server', event };
   }
 }

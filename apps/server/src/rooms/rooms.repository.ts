@@ -1,3 +1,5 @@
+import { ErrorCode } from '@chat/contract';
+import { AppException } from '../common/app-exception.js';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
@@ -60,6 +62,26 @@ export class RoomsRepository {
       condition: `(${roomIdColumn} IS NULL OR ${roomIdColumn} IN (SELECT visible_r.id FROM rooms visible_r WHERE ${visible.condition}))`,
       parameters: visible.parameters,
     };
+  }
+
+  /**
+   * Removes a membership, refusing to take a room's last owner away (nobody could manage it after).
+   * The room's owner rows are locked first, so two owners leaving at once cannot both pass the check.
+   * `alsoWithin` (given the removed role) writes in the same transaction.
+   */
+  async removeMember(roomId: string, userId: string, alsoWithin?: (manager: EntityManager, role: RoomMemberRole) => Promise<void>): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const owners: { user_id: string }[] = await manager.query(
+        `SELECT user_id FROM room_members WHERE room_id = $1 AND role = 'owner' ORDER BY user_id FOR UPDATE`,
+        [roomId],
+      );
+      if (owners.length === 1 && owners[0].user_id === userId) {
+        throw new AppException(ErrorCode.CONFLICT, 'The last owner cannot leave the room; make someone else owner first');
+      }
+      const removed: { role: RoomMemberRole }[] = await manager.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING role`, [roomId, userId]);
+      if (removed.length === 0) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
+      await alsoWithin?.(manager, removed[0].role);
+    });
   }
 
   /** The room and its owner's membership (and whatever `alsoWithin` writes), together or not at all. */

@@ -178,17 +178,14 @@ export class RoomsService implements OnApplicationBootstrap {
   async removeMember(user: AuthUser, roomId: string, userId: string): Promise<void> {
     const { myRole } = await this.access(user, roomId);
     if (userId !== user.id) this.requireManager(user, myRole);
-    await this.dataSource.transaction(async (manager) => {
-      const member = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
-      const result = await manager.getRepository(RoomMemberEntity).delete({ roomId, userId });
-      if (!result.affected || !member) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
+    await this.repository.removeMember(roomId, userId, async (manager, role) => {
       const target = await manager.getRepository(UserEntity).findOneBy({ id: userId });
       await this.audit.record(manager, {
         action: 'room.member_removed',
         actor: user,
         target: { type: 'user', id: userId },
         roomId,
-        details: { username: target?.username ?? null, role: member.role, self: userId === user.id },
+        details: { username: target?.username ?? null, role, self: userId === user.id },
       });
     });
     this.events.emit('room.member_removed', { roomId, userId });
@@ -200,8 +197,9 @@ export class RoomsService implements OnApplicationBootstrap {
    */
   async enter(user: AuthUser, roomId: string): Promise<RoomAccess> {
     const access = await this.access(user, roomId);
-    // canEnter already held (access() checked it), so a visitor without a role may join.
-    if (access.myRole === null) {
+    // canEnter already held (access() checked it). Only a public room makes a visitor a member: an
+    // admin looking into a private room stays an outsider, and loses access with the admin role.
+    if (access.myRole === null && access.room.visibility === 'public') {
       await this.members.createQueryBuilder().insert().values({ roomId, userId: user.id, role: 'member' }).orIgnore().execute();
       return { ...access, myRole: 'member' };
     }

@@ -1,10 +1,10 @@
-import { UsePipes, Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { UsePipes, Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { HttpValidationPipe } from '../common/validation.js';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { UserAdminView } from '@chat/contract';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/auth.types.js';
-import { CreateUserDto, UpdateUserDto, UserAdminViewDto } from './users.dto.js';
+import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserAdminViewDto } from './users.dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -29,7 +29,16 @@ export class UsersController {
 
   @Patch(':id')
   @ApiOkResponse({ type: UserAdminViewDto })
+  @ApiForbiddenResponse({ description: 'Disabling your own account' })
+  @ApiConflictResponse({ description: 'Demoting or disabling the last admin' })
   update(@CurrentUser() actor: AuthUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateUserDto): Promise<UserAdminView> {
-    return this.users.update(id, dto, actor);
+    return this.users.update(actor, id, dto);
+  }
+
+  @Post(':id/password')
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserAdminViewDto, description: 'The password is set; the user must change it at the next sign-in, and every session of theirs ends' })
+  resetPassword(@CurrentUser() actor: AuthUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: ResetPasswordDto): Promise<UserAdminView> {
+    return this.users.resetPassword(actor, id, dto.newPassword);
   }
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { NOT_BLANK } from '../common/validation.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@chat/contract';
-import type { CreateUserRequest, MeResponse, QuotaStatus, QuotaWindow, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
+import type { ChangePasswordRequest, CreateUserRequest, MeResponse, QuotaStatus, QuotaWindow, ResetPasswordRequest, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
 
 const ROLES: UserRole[] = ['admin', 'staff'];
 
@@ -30,6 +30,28 @@ export class CreateUserDto implements CreateUserRequest {
   role: UserRole;
 }
 
+const PASSWORD_RULE = `At least ${PASSWORD_MIN_LENGTH} characters, not the username, not a common password`;
+
+export class ResetPasswordDto implements ResetPasswordRequest {
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: PASSWORD_RULE })
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  newPassword: string;
+}
+
+export class ChangePasswordDto implements ChangePasswordRequest {
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  currentPassword: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: PASSWORD_RULE })
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  newPassword: string;
+}
+
 export class UpdateUserDto implements UpdateUserRequest {
   @ApiPropertyOptional()
   @IsOptional()
@@ -55,6 +77,8 @@ export class UserViewDto implements UserView {
   @ApiProperty() username: string;
   @ApiProperty() displayName: string;
   @ApiProperty({ enum: ROLES }) role: UserRole;
+  @ApiPropertyOptional({ description: 'True after a generated or reset password: only changing it (and signing out) is allowed until then' })
+  mustChangePassword?: boolean;
 }
 
 export class UserAdminViewDto extends UserViewDto implements UserAdminView {

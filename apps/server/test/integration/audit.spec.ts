@@ -129,6 +129,33 @@ describe('audit log', () => {
       ]);
     });
 
+    it('should record auth.logout and auth.password_changed (own change and admin reset) with the request id, never a password', async () => {
+      const { user, token, password } = await t.createUser('staff');
+      const newPassword = `Fresh-${randomUUID()}`;
+      const changed = await call('POST', '/api/auth/password', token, { currentPassword: password, newPassword });
+      expect(changed.status).toBe(200);
+      const fresh = (changed.body as { accessToken: string }).accessToken;
+      const resetPassword = `Reset-${randomUUID()}`;
+      const reset = await call('POST', `/api/users/${user.id}/password`, t.adminToken, { newPassword: resetPassword });
+      expect(reset.status).toBe(200);
+      expect(await entriesFor('auth.password_changed', user.id)).toEqual([
+        expect.objectContaining({ actorId: admin.id, actorUsername: 'admin', targetType: 'user', requestId: reset.requestId, details: { by: 'admin_reset', username: user.username } }),
+        expect.objectContaining({ actorId: user.id, actorUsername: user.username, targetType: 'user', requestId: changed.requestId, details: { by: 'self' } }),
+      ]);
+
+      const again = await t.login(user.username, resetPassword);
+      const logout = await call('POST', '/api/auth/logout', again.accessToken);
+      expect(logout.status).toBe(204);
+      expect(await entriesFor('auth.logout', user.id)).toEqual([
+        expect.objectContaining({ actorId: user.id, actorUsername: user.username, targetType: 'user', targetId: user.id, requestId: logout.requestId }),
+      ]);
+      // The token from before the reset was already revoked: no second logout entry.
+      expect((await call('POST', '/api/auth/logout', fresh)).status).toBe(401);
+      expect(await entriesFor('auth.logout', user.id)).toHaveLength(1);
+      const all = JSON.stringify(await audit({ actorId: user.id, limit: 200 }));
+      for (const secret of [password, newPassword, resetPassword]) expect(all).not.toContain(secret);
+    });
+
     it('should record room.created, room.updated, room.member_added and room.member_removed with the room', async () => {
       const owner = await t.createUser('staff');
       const guest = await t.createUser('staff');
@@ -250,6 +277,25 @@ describe('audit log', () => {
       const refused = await failingAudit('knowledge.uploaded', () => uploadJson(t, t.adminToken, { title, content: `# Never\n\nNot stored. ${randomUUID()}` }));
       expect(refused.status).toBe(500);
       expect(await db.query(`SELECT 1 FROM knowledge_documents WHERE title = $1`, [title])).toEqual([]);
+    });
+
+    it('should keep the password and the session when auth.password_changed or auth.logout cannot be written', async () => {
+      const { user, token, password } = await t.createUser('staff');
+      const changed = await failingAudit('auth.password_changed', () =>
+        t.http('POST', '/api/auth/password', { token, body: { currentPassword: password, newPassword: `Fresh-${randomUUID()}` } }),
+      );
+      expect(changed.status).toBe(500);
+      const reset = await failingAudit('auth.password_changed', () =>
+        t.http('POST', `/api/users/${user.id}/password`, { token: t.adminToken, body: { newPassword: `Reset-${randomUUID()}` } }),
+      );
+      expect(reset.status).toBe(500);
+      expect((await t.login(user.username, password)).user.id).toBe(user.id);
+      const logout = await failingAudit('auth.logout', () => t.http('POST', '/api/auth/logout', { token }));
+      expect(logout.status).toBe(500);
+      // The token version did not move, so the token still works.
+      expect((await t.http('GET', '/api/auth/me', { token })).status).toBe(200);
+      expect(await entriesFor('auth.password_changed', user.id)).toEqual([]);
+      expect(await entriesFor('auth.logout', user.id)).toEqual([]);
     });
 
     it('should leave the budget unchanged when quota.updated cannot be written', async () => {

@@ -20,7 +20,7 @@ describe('KnowledgeController: documents', () => {
   const PRIVATE_ROOM = 'kb-private';
 
   beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_REST_PER_MINUTE: '100000' });
+    t = await startTestApp({ RATE_LIMIT_REST_PER_MINUTE: '100000', RATE_LIMIT_UPLOADS_PER_MINUTE: '100000' });
     db = t.app.get(DataSource);
     [owner, member, outsider] = await Promise.all([t.createUser('staff'), t.createUser('staff'), t.createUser('staff')]);
     await createKnowledgeRoom(t, owner.token, PUBLIC_ROOM, 'public', [member.user]);

@@ -46,6 +46,8 @@ export async function startTestApp(env: Record<string, string> = {}, shared?: Te
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'error',
+    // Below OWASP's minimum on purpose, allowed only with NODE_ENV=test: set-up hashes many passwords.
+    PASSWORD_HASH_COST: '16384,8,1',
     WEB_ROOT: join(tmpdir(), 'no-console-in-tests'),
     ...env,
   });
@@ -86,7 +88,7 @@ export async function startTestApp(env: Record<string, string> = {}, shared?: Te
     http,
     async createUser(role = 'staff', name) {
       const username = name ?? `user${++userCounter}_${Math.random().toString(36).slice(2, 6)}`;
-      const password = `pw-${username}-long`;
+      const password = `pw-${username}-long-enough`;
       const created = await http<UserAdminView>('POST', '/api/users', {
         token: adminToken,
         body: { username, password, displayName: username.toUpperCase(), role },

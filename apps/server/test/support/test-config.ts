@@ -11,6 +11,7 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     DATA_DIR: mkdtempSync(join(tmpdir(), 'chat-test-data-')),
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     LOG_LEVEL: 'error',
+    PASSWORD_HASH_COST: '16384,8,1',
     WEB_ROOT: join(tmpdir(), 'no-console-in-tests'),
     ...env,
   });

@@ -48,3 +48,9 @@ export function pushBlock(blocks: Block[], block: Block | null): void {
 export function canonicalText(blocks: Block[]): string {
   return blocks.map((b) => collapseWhitespace(b.text)).join('\n');
 }
+
+/** A document past one of the parsing limits (nesting, unpacked size, time, memory): refused with 413. */
+export class DocumentLimitError extends Error {}
+
+/** Deepest element or list nesting read; real documents stay far below, pathological ones go to thousands. */
+export const MAX_NESTING_DEPTH = 100;

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import type { KnowledgeContentType } from '@chat/contract';
-import { ParsedDocument } from './blocks.js';
+import type { ParsedDocument } from './blocks.js';
 import { parseHtml } from './html-parser.js';
 import { parseMarkdown } from './markdown-parser.js';
 import { parsePdf, UnreadablePdfError } from './pdf-parser.js';

@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { Block, collapseWhitespace, heading, paragraph, ParsedDocument, pushBlock } from './blocks.js';
+import { type Block, collapseWhitespace, DocumentLimitError, heading, MAX_NESTING_DEPTH, paragraph, type ParsedDocument, pushBlock } from './blocks.js';
 
 /** Content that is never prose. */
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'svg', 'canvas', 'iframe', 'object', 'nav', 'head', 'select', 'button']);
@@ -20,6 +20,7 @@ export function parseHtml(source: string): ParsedDocument {
   let inTitle = false;
   let title = '';
   let cellsInRow = 0;
+  let depth = 0;
 
   const flush = () => {
     pushBlock(blocks, headingLevel ? heading(headingLevel, text) : paragraph(preDepth ? text : collapseWhitespaceKeepBreaks(text)));
@@ -29,6 +30,8 @@ export function parseHtml(source: string): ParsedDocument {
   const parser = new Parser(
     {
       onopentag(name) {
+        // htmlparser2 reports implied closes too, so open minus close is the real nesting.
+        if (++depth > MAX_NESTING_DEPTH) throw new DocumentLimitError(`The HTML nests deeper than ${MAX_NESTING_DEPTH} elements`);
         if (name === 'title') inTitle = true;
         if (SKIPPED.has(name)) {
           skipDepth++;
@@ -58,6 +61,7 @@ export function parseHtml(source: string): ParsedDocument {
         if (!skipDepth && !inTitle) text += preDepth ? chunk : chunk.replace(/\s+/g, ' ');
       },
       onclosetag(name) {
+        depth = Math.max(0, depth - 1);
         if (name === 'title') inTitle = false;
         if (SKIPPED.has(name)) {
           skipDepth = Math.max(0, skipDepth - 1);

@@ -1,5 +1,5 @@
 import { lexer, type Token, type Tokens } from 'marked';
-import { Block, decodeBasicEntities, heading, paragraph, ParsedDocument, pushBlock } from './blocks.js';
+import { type Block, decodeBasicEntities, DocumentLimitError, heading, MAX_NESTING_DEPTH, paragraph, type ParsedDocument, pushBlock } from './blocks.js';
 import { parseHtml } from './html-parser.js';
 
 function inline(tokens: Token[] | undefined): string {
@@ -71,8 +71,23 @@ function walk(tokens: Token[], blocks: Block[]): void {
 }
 
 export function parseMarkdown(source: string): ParsedDocument {
+  assertMarkdownNesting(source);
   const blocks: Block[] = [];
   walk(lexer(source), blocks);
   const firstH1 = blocks.find((b) => b.kind === 'heading' && b.level === 1);
   return { title: firstH1?.text ?? null, blocks };
+}
+
+/**
+ * Nesting is written as indentation and `>` runs: a line deeper than the cap is refused before the
+ * lexer, whose time grows with the square of the nesting.
+ */
+export function assertMarkdownNesting(source: string): void {
+  const limit = MAX_NESTING_DEPTH;
+  for (const line of source.split('\n')) {
+    const indent = /^[ \t>]*/.exec(line)![0];
+    let depth = 0;
+    for (const ch of indent) depth += ch === '\t' ? 2 : ch === '>' ? 2 : 0.5;
+    if (depth > limit) throw new DocumentLimitError(`The Markdown nests deeper than ${limit} levels`);
+  }
 }

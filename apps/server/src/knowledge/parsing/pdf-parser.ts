@@ -1,5 +1,5 @@
 import { extractTextItems, getDocumentProxy, getMeta } from 'unpdf';
-import { Block, collapseWhitespace, heading, paragraph, ParsedDocument, pushBlock } from './blocks.js';
+import { type Block, collapseWhitespace, heading, paragraph, type ParsedDocument, pushBlock } from './blocks.js';
 
 interface Line {
   text: string;

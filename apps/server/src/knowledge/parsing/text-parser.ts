@@ -1,4 +1,4 @@
-import { Block, heading, paragraph, ParsedDocument, pushBlock } from './blocks.js';
+import { type Block, heading, paragraph, type ParsedDocument, pushBlock } from './blocks.js';
 
 const NUMBERED = /^((?:\d+\.)*\d+)\.?\s+(\S.*)$/;
 const LIST_ITEM = /^\s*(?:[-*•·‣◦]|\d+[.)]|[a-z][.)])\s+/;

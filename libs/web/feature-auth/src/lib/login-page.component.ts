@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router } from '@angular/router';
+import { PASSWORD_MIN_LENGTH } from '@chat/contract';
 import { describeApiError, SessionStore, toApiError } from '@chat/web-data-access';
 
 /** Sign-in. After it, the user goes back to where they were sent from (a shared room link, say). */
@@ -14,6 +15,19 @@ import { describeApiError, SessionStore, toApiError } from '@chat/web-data-acces
       @if (session.notice(); as notice) {
         <p class="notice" role="alert" data-testid="login-notice">{{ notice }}</p>
       }
+      @if (changing()) {
+        <form (ngSubmit)="change()" data-testid="change-password-form" novalidate>
+          <p class="notice" role="status">Choose a new password before you continue: at least {{ minLength }} characters, not your username, not a common password.</p>
+          <label for="new-password">New password</label>
+          <input id="new-password" name="newPassword" type="password" autocomplete="new-password" required [(ngModel)]="newPassword" />
+          <label for="repeat-password">Repeat new password</label>
+          <input id="repeat-password" name="repeatPassword" type="password" autocomplete="new-password" required [(ngModel)]="repeatPassword" />
+          @if (error(); as message) {
+            <p class="error" role="alert" data-testid="login-error">{{ message }}</p>
+          }
+          <button type="submit" class="primary" [disabled]="busy()">{{ busy() ? 'Saving…' : 'Change password' }}</button>
+        </form>
+      } @else {
       <form (ngSubmit)="submit()" data-testid="login-form" novalidate>
         <label for="login-username">Username</label>
         <input
@@ -41,6 +55,7 @@ import { describeApiError, SessionStore, toApiError } from '@chat/web-data-acces
         }
         <button type="submit" class="primary" data-testid="login-submit" [disabled]="busy()">{{ busy() ? 'Signing in…' : 'Sign in' }}</button>
       </form>
+      }
     </section>
   `,
   styles: `
@@ -64,6 +79,11 @@ export class LoginPageComponent {
   protected password = '';
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
+  /** Signed in with a generated or reset password: it must be changed first. */
+  protected readonly changing = signal(false);
+  protected readonly minLength = PASSWORD_MIN_LENGTH;
+  protected newPassword = '';
+  protected repeatPassword = '';
 
   protected submit(): void {
     if (this.busy()) return;
@@ -74,14 +94,35 @@ export class LoginPageComponent {
     this.busy.set(true);
     this.error.set(null);
     this.session.login(this.username.trim(), this.password).subscribe({
+      next: (user) => {
+        this.busy.set(false);
+        if (user.mustChangePassword) this.changing.set(true);
+        else void this.router.navigateByUrl(this.safeReturnUrl());
+      },
+      error: (error: unknown) => {
+        this.busy.set(false);
+        const e = toApiError(error);
+        this.error.set(e.status === 401 ? 'Wrong username or password.' : describeApiError(error));
+      },
+    });
+  }
+
+  protected change(): void {
+    if (this.busy()) return;
+    if (this.newPassword !== this.repeatPassword) {
+      this.error.set('The two passwords differ.');
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    this.session.changePassword(this.password, this.newPassword).subscribe({
       next: () => {
         this.busy.set(false);
         void this.router.navigateByUrl(this.safeReturnUrl());
       },
       error: (error: unknown) => {
         this.busy.set(false);
-        const e = toApiError(error);
-        this.error.set(e.status === 401 ? 'Wrong username or password.' : describeApiError(error));
+        this.error.set(describeApiError(error));
       },
     });
   }

@@ -1,6 +1,6 @@
-import { HttpClient } from '@angular/common/http';
+import { HttpClient, HttpHeaders } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import type { LoginRequest, LoginResponse, MeResponse } from '@chat/contract';
+import type { ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse } from '@chat/contract';
 import type { Observable } from 'rxjs';
 import { apiUrl } from './api-url';
 
@@ -11,6 +11,15 @@ export class AuthApi {
 
   login(request: LoginRequest): Observable<LoginResponse> {
     return this.http.post<LoginResponse>(this.url('auth/login'), request);
+  }
+
+  /** With the token of a sign-in that must change its password first (not yet the session's). */
+  changePassword(token: string, request: ChangePasswordRequest): Observable<LoginResponse> {
+    return this.http.post<LoginResponse>(this.url('auth/password'), request, { headers: new HttpHeaders({ authorization: `Bearer ${token}` }) });
+  }
+
+  logout(token: string): Observable<void> {
+    return this.http.post<void>(this.url('auth/logout'), {}, { headers: new HttpHeaders({ authorization: `Bearer ${token}` }) });
   }
 
   /** The caller, with what is left of their assistant token budget. */

@@ -31,10 +31,11 @@ export class MessagesApi {
   private readonly http = inject(HttpClient);
   private readonly url = apiUrl();
 
-  /** Ascending seq: the newest page without `before`, else the page just older than it. */
-  history(roomId: string, options: { before?: number; limit: number }): Observable<MessagesPage> {
+  /** Ascending seq: the newest page without cursors, the page just older than `before`, or the first after `after`. */
+  history(roomId: string, options: { before?: number; after?: number; limit: number }): Observable<MessagesPage> {
     const params: Record<string, number> = { limit: options.limit };
     if (options.before !== undefined) params['before'] = options.before;
+    if (options.after !== undefined) params['after'] = options.after;
     return this.http.get<MessagesPage>(this.url(`rooms/${encodeURIComponent(roomId)}/messages`), { params });
   }
 }

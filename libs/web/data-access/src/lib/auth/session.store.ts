@@ -51,14 +51,34 @@ export class SessionStore {
     return this.state.value?.token ?? null;
   }
 
+  /** A generated or reset password signs in only to be changed: the session starts after `changePassword`. */
+  private pendingChange: LoginResponse | null = null;
+
   login(username: string, password: string): Observable<UserView> {
     return this.api.login({ username, password }).pipe(
-      tap((response) => this.start(response)),
+      tap((response) => {
+        this.pendingChange = response.user.mustChangePassword ? response : null;
+        if (!this.pendingChange) this.start(response);
+      }),
       map((response) => response.user),
     );
   }
 
+  changePassword(currentPassword: string, newPassword: string): Observable<UserView> {
+    const token = this.pendingChange?.accessToken ?? this.token ?? '';
+    return this.api.changePassword(token, { currentPassword, newPassword }).pipe(
+      tap((response) => {
+        this.pendingChange = null;
+        this.start(response);
+      }),
+      map((response) => response.user),
+    );
+  }
+
+  /** Signs out here and revokes the token on the server (every instance), so a copy of it is useless. */
   logout(): void {
+    const token = this.token;
+    if (token) this.api.logout(token).subscribe({ error: () => undefined });
     this.notice.set(null);
     this.end();
     void this.router.navigate(['/login']);

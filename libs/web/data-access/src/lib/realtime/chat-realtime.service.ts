@@ -8,6 +8,7 @@ import {
   ClientEvent,
   ErrorCode,
   ErrorPayload,
+  HISTORY_PAGE_MAX,
   JoinedRoomPayload,
   JoinRoomRequest,
   SendMessageRequest,
@@ -24,6 +25,7 @@ import {
   distinctUntilChanged,
   EMPTY,
   exhaustMap,
+  expand,
   filter,
   finalize,
   from,
@@ -320,9 +322,10 @@ export class ChatRealtimeService {
   }
 
   private join$(socket: ChatClientSocket, roomId: string, disconnected$: Observable<unknown>): Observable<unknown> {
+    let requested: number | undefined;
     return defer(() => {
-      const lastSeq = resumeSeq(this.room(roomId));
-      const payload: JoinRoomRequest = lastSeq === undefined ? { roomId } : { roomId, lastSeq };
+      requested = resumeSeq(this.room(roomId));
+      const payload: JoinRoomRequest = requested === undefined ? { roomId } : { roomId, lastSeq: requested };
       return this.request$<JoinedRoomPayload>((ack) => socket.emit(ClientEvent.JoinRoom, payload, ack), disconnected$);
     }).pipe(
       tap((response) => {
@@ -334,6 +337,22 @@ export class ChatRealtimeService {
           if (response.error.code === ErrorCode.UNAUTHORIZED) this.session.expire(SESSION_ENDED_MESSAGE);
         }
       }),
+      // The server sends at most a capped catch-up over the socket; the older part comes by REST.
+      concatMap((response) =>
+        response.ok && response.hasMore && requested !== undefined && response.catchUpFrom !== undefined
+          ? this.fillGap$(roomId, requested, response.catchUpFrom)
+          : EMPTY,
+      ),
+      catchError(() => EMPTY),
+    );
+  }
+
+  /** Pages the messages after `after` and before `before` through REST into the room, oldest first. */
+  private fillGap$(roomId: string, after: number, before: number): Observable<unknown> {
+    const page$ = (from: number) => this.messagesApi.history(roomId, { after: from, before, limit: HISTORY_PAGE_MAX });
+    return page$(after).pipe(
+      expand((page) => (page.hasMore && page.messages.length > 0 ? page$(page.messages[page.messages.length - 1].seq) : EMPTY)),
+      tap((page) => this.updateRoom(roomId, (r) => reduce.messages(r, page.messages))),
       catchError(() => EMPTY),
     );
   }
