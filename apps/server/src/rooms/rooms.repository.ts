@@ -78,7 +78,8 @@ export class RoomsRepository {
       if (owners.length === 1 && owners[0].user_id === userId) {
         throw new AppException(ErrorCode.CONFLICT, 'The last owner cannot leave the room; make someone else owner first');
       }
-      const removed: { role: RoomMemberRole }[] = await manager.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING role`, [roomId, userId]);
+      // For a DELETE, TypeORM's query() answers [rows, affected].
+      const [removed] = (await manager.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING role`, [roomId, userId])) as [{ role: RoomMemberRole }[], number];
       if (removed.length === 0) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
       await alsoWithin?.(manager, removed[0].role);
     });
