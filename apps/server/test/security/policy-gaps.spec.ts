@@ -1,9 +1,8 @@
-import { jest } from '@jest/globals';
-import { ConsoleLogger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { UserAdminView } from '@chat/contract';
 import { UpstreamLimiter } from '../../src/llm/upstream-limiter.js';
 import { askAndWait, joinRoom } from '../support/assistant-helpers.js';
+import { captureOutput } from '../support/capture-output.js';
 import { createRoom } from '../support/realtime-helpers.js';
 import { emitWithAck, startTestApp, TestApp } from '../support/test-app.js';
 
@@ -68,8 +67,8 @@ describe('Policy gaps (audit point 11)', () => {
   });
 
   it('should log only sizes of prompts at debug unless LOG_PROMPTS is on', async () => {
-    const lines: string[] = [];
-    const spy = jest.spyOn(ConsoleLogger.prototype, 'debug').mockImplementation((...parts: unknown[]) => void lines.push(parts.map(String).join(' ')));
+    const output = captureOutput();
+    const lines = output.lines;
     const apps: TestApp[] = [];
     try {
       for (const logPrompts of ['false', 'true']) {
@@ -79,13 +78,13 @@ describe('Policy gaps (audit point 11)', () => {
         await joinRoom(socket, 'general');
         lines.length = 0;
         await askAndWait(socket, 'general', `@ai what is the secret word zebracorn-${logPrompts}?`, false);
-        const prompts = lines.filter((line) => line.includes('Prompt for'));
+        const prompts = output.messages().filter((line) => line.includes('Prompt for'));
         expect(prompts.length).toBeGreaterThan(0);
         expect(prompts.join('\n').includes(`zebracorn-${logPrompts}`)).toBe(logPrompts === 'true');
         expect(prompts[0]).toMatch(/\d+ tokens/);
       }
     } finally {
-      spy.mockRestore();
+      output.restore();
       for (const app of apps) await app.close();
     }
   });
