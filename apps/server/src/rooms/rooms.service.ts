@@ -148,7 +148,7 @@ export class RoomsService implements OnApplicationBootstrap {
   async removeMember(user: AuthUser, roomId: string, userId: string): Promise<void> {
     const { myRole } = await this.access(user, roomId);
     if (userId !== user.id) this.requireManager(user, myRole);
-    await this.repository.removeMember(roomId, userId);
+    await this.repository.removeMember(roomId, userId, userId === user.id);
     this.events.emit('room.member_removed', { roomId, userId });
   }
 
