@@ -28,7 +28,7 @@ describe(loadConfig.name, () => {
       rateLimitRestPerMinute: 600,
       rateLimitLoginPerMinute: 10,
       rateLimitLoginPerAddressPerMinute: 30,
-      loginMaxConcurrentHashes: 4,
+      loginMaxConcurrentHashes: 16,
       passwordHash: { N: 32768, r: 8, p: 3 },
       rateLimitJoinsPerMinute: 60,
       rateLimitAiCancelPerMinute: 30,

@@ -351,7 +351,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitRestPerMinute: int(env, 'RATE_LIMIT_REST_PER_MINUTE', 600, 1, 1_000_000),
     rateLimitLoginPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 10_000),
     rateLimitLoginPerAddressPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE', 30, 1, 100_000),
-    loginMaxConcurrentHashes: int(env, 'LOGIN_MAX_CONCURRENT_HASHES', 4, 1, 256),
+    loginMaxConcurrentHashes: int(env, 'LOGIN_MAX_CONCURRENT_HASHES', 16, 1, 256),
     passwordHash: passwordHashParams(env, nodeEnv),
     rateLimitJoinsPerMinute: int(env, 'RATE_LIMIT_JOINS_PER_MINUTE', 60, 1, 100_000),
     rateLimitAiCancelPerMinute: int(env, 'RATE_LIMIT_AI_CANCEL_PER_MINUTE', 30, 1, 100_000),

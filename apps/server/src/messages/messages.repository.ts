@@ -150,8 +150,8 @@ export class MessagesRepository {
       `SELECT DISTINCT p.room_id, p.user_id
        FROM unnest($1::varchar[], $2::uuid[]) AS p(room_id, user_id)
        JOIN rooms r ON r.id = p.room_id
-       LEFT JOIN users u ON u.id = p.user_id
-       WHERE u.id IS NULL OR u.disabled
+       JOIN users u ON u.id = p.user_id
+       WHERE u.disabled
           OR NOT (r.visibility = 'public' OR u.role = 'admin'
                OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = p.room_id AND m.user_id = p.user_id))`,
       [pairs.map((p) => p.roomId), pairs.map((p) => p.userId)],

@@ -49,6 +49,7 @@ export class RealtimeSessions implements OnModuleDestroy {
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   /** Per socket, the last send that must finish before its next one starts (see `inSendOrder`). */
   private readonly sendQueues = new Map<string, Promise<void>>();
+  private readonly typingQueues = new Map<string, Promise<void>>();
   /**
    * Joins between their access check and the socket being added, per socket: a removal arriving in
    * that gap marks the room here, and the join undoes itself instead of re-adding a removed user.
@@ -168,18 +169,23 @@ export class RealtimeSessions implements OnModuleDestroy {
     return { message };
   }
 
-  async typingStart(socket: ChatSocket, roomId: string): Promise<void> {
-    await this.requireJoined(socket, roomId);
-    if (await this.typing.start(roomUser(socket, roomId))) {
-      socket.to(roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserTyping, roomUser(socket, roomId));
-    }
+  // Typing asks the database each time (see requireJoined); queued per socket so starts and stops keep their order.
+  typingStart(socket: ChatSocket, roomId: string): Promise<void> {
+    return this.inOrder(this.typingQueues, socket.id, async () => {
+      await this.requireJoined(socket, roomId);
+      if (await this.typing.start(roomUser(socket, roomId))) {
+        socket.to(roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserTyping, roomUser(socket, roomId));
+      }
+    });
   }
 
-  async typingStop(socket: ChatSocket, roomId: string): Promise<void> {
-    await this.requireJoined(socket, roomId);
-    if (await this.typing.stop(roomId, socket.data.userId)) {
-      socket.to(roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserStopTyping, roomUser(socket, roomId));
-    }
+  typingStop(socket: ChatSocket, roomId: string): Promise<void> {
+    return this.inOrder(this.typingQueues, socket.id, async () => {
+      await this.requireJoined(socket, roomId);
+      if (await this.typing.stop(roomId, socket.data.userId)) {
+        socket.to(roomId).except(userRoom(socket.data.userId)).emit(ServerEvent.UserStopTyping, roomUser(socket, roomId));
+      }
+    });
   }
 
   /** Stops a streaming reply, wherever it runs. */
@@ -262,16 +268,20 @@ export class RealtimeSessions implements OnModuleDestroy {
    * send, and every later send of that socket while it is pending, runs after the one before it.
    */
   private inSendOrder<T>(socketId: string, roomEntered: boolean, run: () => Promise<T>): Promise<T> {
-    const queued = this.sendQueues.get(socketId);
-    if (roomEntered && !queued) return run();
-    const result = (queued ?? Promise.resolve()).then(run);
+    if (roomEntered && !this.sendQueues.get(socketId)) return run();
+    return this.inOrder(this.sendQueues, socketId, run);
+  }
+
+  /** Runs `run` after the socket's previous task in `queues` has settled. */
+  private inOrder<T>(queues: Map<string, Promise<void>>, socketId: string, run: () => Promise<T>): Promise<T> {
+    const result = (queues.get(socketId) ?? Promise.resolve()).then(run);
     const tail = result.then(
       () => undefined,
       () => undefined,
     );
-    this.sendQueues.set(socketId, tail);
+    queues.set(socketId, tail);
     void tail.then(() => {
-      if (this.sendQueues.get(socketId) === tail) this.sendQueues.delete(socketId);
+      if (queues.get(socketId) === tail) queues.delete(socketId);
     });
     return result;
   }

@@ -65,17 +65,18 @@ export class RoomsRepository {
   }
 
   /**
-   * Removes a membership, refusing to take a room's last owner away (nobody could manage it after).
+   * Removes a membership, refusing to let a room's last owner leave it (nobody would manage it; an
+   * admin removing them stays able to manage it).
    * The room's owner rows are locked first, so two owners leaving at once cannot both pass the check.
    * `alsoWithin` (given the removed role) writes in the same transaction.
    */
-  async removeMember(roomId: string, userId: string, alsoWithin?: (manager: EntityManager, role: RoomMemberRole) => Promise<void>): Promise<void> {
+  async removeMember(roomId: string, userId: string, leaving: boolean, alsoWithin?: (manager: EntityManager, role: RoomMemberRole) => Promise<void>): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const owners: { user_id: string }[] = await manager.query(
         `SELECT user_id FROM room_members WHERE room_id = $1 AND role = 'owner' ORDER BY user_id FOR UPDATE`,
         [roomId],
       );
-      if (owners.length === 1 && owners[0].user_id === userId) {
+      if (leaving && owners.length === 1 && owners[0].user_id === userId) {
         throw new AppException(ErrorCode.CONFLICT, 'The last owner cannot leave the room; make someone else owner first');
       }
       // For a DELETE, TypeORM's query() answers [rows, affected].

@@ -178,7 +178,7 @@ export class RoomsService implements OnApplicationBootstrap {
   async removeMember(user: AuthUser, roomId: string, userId: string): Promise<void> {
     const { myRole } = await this.access(user, roomId);
     if (userId !== user.id) this.requireManager(user, myRole);
-    await this.repository.removeMember(roomId, userId, async (manager, role) => {
+    await this.repository.removeMember(roomId, userId, userId === user.id, async (manager, role) => {
       const target = await manager.getRepository(UserEntity).findOneBy({ id: userId });
       await this.audit.record(manager, {
         action: 'room.member_removed',

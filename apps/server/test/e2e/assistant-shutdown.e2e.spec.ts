@@ -13,7 +13,7 @@ describe('assistant: shutdown while replies stream', () => {
 
   beforeAll(async () => {
     const baseUrl = await fake.start();
-    t = await startTestApp({ OPENAI_BASE_URL: baseUrl, LLM_MODEL: 'fake-model', LLM_MAX_CONCURRENCY: '2', LLM_QUEUE_SIZE: '2', LLM_TIMEOUT_MS: '10000' });
+    t = await startTestApp({ OPENAI_BASE_URL: baseUrl, LLM_MODEL: 'fake-model', LLM_MAX_CONCURRENCY: '2', LLM_QUEUE_SIZE: '2', LLM_USER_SHARE: '4', LLM_TIMEOUT_MS: '10000' });
   });
   afterAll(async () => {
     await t.database.drop();

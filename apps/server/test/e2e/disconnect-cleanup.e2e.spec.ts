@@ -27,7 +27,7 @@ describe('Disconnect clean-up', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_MESSAGES_PER_MINUTE: '100000', RATE_LIMIT_TYPING_PER_MINUTE: '100000' });
+    t = await startTestApp({ RATE_LIMIT_MESSAGES_PER_MINUTE: '100000', RATE_LIMIT_TYPING_PER_MINUTE: '100000', RATE_LIMIT_JOINS_PER_MINUTE: '100000' });
     sessions = t.app.get(RealtimeSessions);
     const store = t.app.get(PresenceStore);
     if (!(store instanceof MemoryPresenceStore)) throw new Error('these checks need the in-memory presence store');

@@ -37,7 +37,7 @@ describe('Reconnecting with lastSeq', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_MESSAGES_PER_MINUTE: '100000' });
+    t = await startTestApp({ RATE_LIMIT_MESSAGES_PER_MINUTE: '100000', JOIN_CATCH_UP_MAX: '100000' });
     reader = await t.createUser();
     writer = await t.createUser();
   });

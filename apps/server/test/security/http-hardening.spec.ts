@@ -78,7 +78,7 @@ describe('HTTP hardening (audit point 8)', () => {
   describe('in production behind a TLS proxy, with one listed origin', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ NODE_ENV: 'production', TRUST_PROXY: 'true', CORS_ORIGINS: GOOD });
+      t = await startTestApp({ NODE_ENV: 'production', TRUST_PROXY: 'true', CORS_ORIGINS: GOOD, PASSWORD_HASH_COST: '' });
     });
     afterAll(async () => {
       await t.close();

@@ -13,7 +13,7 @@ describe('Removal racing a join (audit point 2)', () => {
   let member: { user: UserAdminView; token: string };
 
   beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_MESSAGES_PER_MINUTE: '10000', RATE_LIMIT_TYPING_PER_MINUTE: '10000', RATE_LIMIT_REST_PER_MINUTE: '10000' });
+    t = await startTestApp({ RATE_LIMIT_MESSAGES_PER_MINUTE: '10000', RATE_LIMIT_TYPING_PER_MINUTE: '10000', RATE_LIMIT_REST_PER_MINUTE: '10000', RATE_LIMIT_JOINS_PER_MINUTE: '100000' });
     owner = await t.createUser('staff');
     member = await t.createUser('staff');
   });
