@@ -17,7 +17,8 @@ describe('Credentials (audit point 7)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_LOGIN_PER_MINUTE: '1000', RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '1000' });
+    // nestjs-pino keeps the first app's logger for the whole file: warn, so the generated-password line below shows.
+    t = await startTestApp({ RATE_LIMIT_LOGIN_PER_MINUTE: '1000', RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '1000', LOG_LEVEL: 'warn' });
   });
   afterAll(async () => {
     await t.close();

@@ -1,8 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { UserAdminView } from '@chat/contract';
 import { UpstreamLimiter } from '../../src/llm/upstream-limiter.js';
-import { askAndWait, joinRoom } from '../support/assistant-helpers.js';
-import { captureOutput } from '../support/capture-output.js';
 import { createRoom } from '../support/realtime-helpers.js';
 import { emitWithAck, startTestApp, TestApp } from '../support/test-app.js';
 
@@ -63,28 +61,5 @@ describe('Policy gaps (audit point 11)', () => {
     first.release();
     limiter.reserve('alice');
     expect(limiter.load()).toEqual({ running: 1, waiting: 3 });
-  });
-
-  it('should log only sizes of prompts at debug unless LOG_PROMPTS is on', async () => {
-    const output = captureOutput();
-    const lines = output.lines;
-    const apps: TestApp[] = [];
-    try {
-      for (const logPrompts of ['false', 'true']) {
-        const app = await startTestApp({ LOG_LEVEL: 'debug', LOG_PROMPTS: logPrompts });
-        apps.push(app);
-        const socket = await app.connect(app.adminToken);
-        await joinRoom(socket, 'general');
-        lines.length = 0;
-        await askAndWait(socket, 'general', `@ai what is the secret word zebracorn-${logPrompts}?`, false);
-        const prompts = output.messages().filter((line) => line.includes('Prompt for'));
-        expect(prompts.length).toBeGreaterThan(0);
-        expect(prompts.join('\n').includes(`zebracorn-${logPrompts}`)).toBe(logPrompts === 'true');
-        expect(prompts[0]).toMatch(/\d+ tokens/);
-      }
-    } finally {
-      output.restore();
-      for (const app of apps) await app.close();
-    }
   });
 });
