@@ -52,7 +52,7 @@ function refuse(req: Request, res: Response, message: string): void {
 }
 
 /** A NUL in the raw URL, percent-encoded (how it arrives) or not. */
-const hasNulInUrl = (url: string): boolean => url.includes('\u0000') || /%00/i.test(url);
+const hasNul = (url: string) => /%00/i.test(url) || url.includes('\u0000');
 
 /**
  * Runs after the JSON parsers and before any route: refuses what would otherwise reach validation
@@ -61,7 +61,7 @@ const hasNulInUrl = (url: string): boolean => url.includes('\u0000') || /%00/i.t
  */
 export function inputLimits(options: { bodyNulAllowed: (path: string) => boolean }) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (hasNulInUrl(req.originalUrl)) return refuse(req, res, 'The path and query must not contain NUL characters');
+    if (hasNul(req.originalUrl)) return refuse(req, res, 'The path and query must not contain NUL characters');
     if (req.body !== undefined && typeof req.body === 'object') {
       if (exceedsDepth(req.body)) return refuse(req, res, `The body must not nest deeper than ${JSON_MAX_DEPTH} levels`);
       if (!options.bodyNulAllowed(req.path) && containsNul(req.body)) return refuse(req, res, 'The body must not contain NUL characters');
