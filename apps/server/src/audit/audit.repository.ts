@@ -2,17 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuditAction, AuditEntry, AuditTargetType } from '@chat/contract';
 
-export interface AuditRow {
-  action: AuditAction;
-  actorId: string | null;
-  actorUsername: string | null;
-  targetType: AuditTargetType | null;
-  targetId: string | null;
-  roomId: string | null;
-  ip: string | null;
-  requestId: string | null;
-  details: Record<string, unknown>;
-}
+/** What a caller records; the table assigns `id` and `at`. */
+export type AuditRow = Omit<AuditEntry, 'id' | 'at'>;
 
 export interface AuditFilter {
   action?: AuditAction;
