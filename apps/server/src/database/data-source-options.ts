@@ -9,6 +9,7 @@ import { KnowledgeBase1764900000000 } from './migrations/1764900000000-knowledge
 import { StreamingRepliesIndex1765000000000 } from './migrations/1765000000000-streaming-replies-index.js';
 import { Credentials1766200000000 } from './migrations/1766200000000-credentials.js';
 import { AuditLogAndQuotas1766400000000 } from './migrations/1766400000000-audit-log-and-quotas.js';
+import { MessageChanges1766450000000 } from './migrations/1766450000000-message-changes.js';
 
 export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity, KnowledgeDocumentEntity, KnowledgeChunkEntity];
 export const MIGRATIONS = [
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   StreamingRepliesIndex1765000000000,
   Credentials1766200000000,
   AuditLogAndQuotas1766400000000,
+  MessageChanges1766450000000,
 ];
 
 /**

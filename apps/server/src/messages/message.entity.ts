@@ -37,4 +37,19 @@ export class MessageEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz', nullable: true })
   updatedAt: Date | null;
+
+  @Column({ name: 'edited_at', type: 'timestamptz', nullable: true })
+  editedAt: Date | null;
+
+  /** A tombstone: content is emptied and the row kept, so seqs stay gap-free. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
+  /** The room's change counter at this message's last change (0 = never changed after sending). */
+  @Column({ name: 'change_seq', type: 'bigint', default: 0, transformer: bigintAsNumber })
+  changeSeq: number;
+
+  /** The top-level message this one replies to, in a thread. */
+  @Column({ name: 'thread_id', type: 'uuid', nullable: true })
+  threadId: string | null;
 }

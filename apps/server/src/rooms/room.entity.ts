@@ -30,6 +30,10 @@ export class RoomEntity {
   @Column({ name: 'last_seq', type: 'bigint', default: 0, transformer: bigintAsNumber, update: false })
   lastSeq: number;
 
+  /** The per-room counter that every edit, delete and reaction takes its `changeSeq` from. */
+  @Column({ name: 'last_change_seq', type: 'bigint', default: 0, transformer: bigintAsNumber, update: false })
+  lastChangeSeq: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
