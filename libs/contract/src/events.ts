@@ -1,6 +1,15 @@
 import type { AuditActorRef } from './operations.js';
 import type { ErrorPayload } from './errors.js';
 import type { ChatMessage, UserRole } from './models.js';
+import type {
+  DeleteMessageRequest,
+  EditMessageRequest,
+  MarkReadRequest,
+  MentionedPayload,
+  MessageUpdatedPayload,
+  ReactionRequest,
+  ReadUpdatedPayload,
+} from './conversation.js';
 
 /** Event names as constants, so call sites never spell a bare string. */
 export const ClientEvent = {
@@ -10,6 +19,11 @@ export const ClientEvent = {
   TypingStart: 'typing_start',
   TypingStop: 'typing_stop',
   AiCancel: 'ai_cancel',
+  EditMessage: 'edit_message',
+  DeleteMessage: 'delete_message',
+  AddReaction: 'add_reaction',
+  RemoveReaction: 'remove_reaction',
+  MarkRead: 'mark_read',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -27,6 +41,9 @@ export const ServerEvent = {
   AiStreamStart: 'ai_stream_start',
   AiStreamDelta: 'ai_stream_delta',
   AiStreamEnd: 'ai_stream_end',
+  MessageUpdated: 'message_updated',
+  ReadUpdated: 'read_updated',
+  Mentioned: 'mentioned',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -37,6 +54,8 @@ export interface JoinRoomRequest {
   roomId: string;
   /** Deliver every message with a greater seq before live ones. */
   lastSeq?: number;
+  /** Then deliver `message_updated` for every message at or below `lastSeq` changed after this. */
+  lastChangeSeq?: number;
 }
 
 export interface SendMessageRequest {
@@ -45,6 +64,8 @@ export interface SendMessageRequest {
   useAi?: boolean;
   /** Client-chosen id that makes a resend idempotent. */
   clientMessageId?: string;
+  /** Reply in the thread of this top-level message of the room. */
+  threadId?: string;
 }
 
 export interface PresenceUser {
@@ -56,6 +77,8 @@ export interface PresenceUser {
 export interface JoinedRoomPayload {
   roomId: string;
   lastSeq: number;
+  /** The room's current change counter: send it back as `lastChangeSeq` when rejoining. */
+  changeSeq: number;
   online: PresenceUser[];
   /**
    * The catch-up after the join's `lastSeq` was longer than the server sends over the socket: only
@@ -124,6 +147,11 @@ export interface ClientToServerEvents {
   typing_stop: (payload: RoomRef) => void;
   /** Stop a streaming reply: the asker, the room owner or an admin. */
   ai_cancel: (payload: AiCancelRequest, ack?: Ack<{ messageId: string }>) => void;
+  edit_message: (payload: EditMessageRequest, ack?: Ack<MessageUpdatedPayload>) => void;
+  delete_message: (payload: DeleteMessageRequest, ack?: Ack<MessageUpdatedPayload>) => void;
+  add_reaction: (payload: ReactionRequest, ack?: Ack<MessageUpdatedPayload>) => void;
+  remove_reaction: (payload: ReactionRequest, ack?: Ack<MessageUpdatedPayload>) => void;
+  mark_read: (payload: MarkReadRequest, ack?: Ack<ReadUpdatedPayload>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -140,6 +168,9 @@ export interface ServerToClientEvents {
   ai_stream_start: (payload: AiStreamStartPayload) => void;
   ai_stream_delta: (payload: AiStreamDeltaPayload) => void;
   ai_stream_end: (payload: AiStreamEndPayload) => void;
+  message_updated: (payload: MessageUpdatedPayload) => void;
+  read_updated: (payload: ReadUpdatedPayload) => void;
+  mentioned: (payload: MentionedPayload) => void;
 }
 
 /** Messages between server instances (through the adapter). */

@@ -1,4 +1,5 @@
 import type { Citation } from './knowledge.js';
+import type { MessageReaction } from './conversation.js';
 
 export type UserRole = 'admin' | 'staff';
 export const USER_ROLES: readonly UserRole[] = ['admin', 'staff'];
@@ -76,6 +77,12 @@ export interface RoomView {
   myRole: RoomMemberRole | null;
   /** Seq of the newest message (0 for an empty room). */
   lastSeq: number;
+  /** The room's change counter (edits, deletes, reactions). */
+  lastChangeSeq: number;
+  /** The caller's read position and what is after it (0s for a room the caller does not belong to). */
+  lastReadSeq: number;
+  unreadCount: number;
+  mentionCount: number;
 }
 
 export interface CreateRoomRequest {
@@ -145,11 +152,33 @@ export interface ChatMessage {
   clientMessageId?: string;
   status: MessageStatus;
   metadata?: AiMessageMetadata;
+  /** ISO 8601 of the last edit, null when never edited. */
+  editedAt: string | null;
+  /** ISO 8601 of the delete: the message stays as a tombstone with empty content. */
+  deletedAt: string | null;
+  reactions: MessageReaction[];
+  /** The room's change counter at this message's last change (0 = unchanged since it was sent). */
+  changeSeq: number;
+  /** The top-level message this replies to, or null for a top-level message. */
+  threadId: string | null;
+  /** On a thread root: how many replies, and when the last came (null when none). */
+  replyCount: number;
+  lastReplyAt: string | null;
+  /** Ids of room members the message @-mentions. */
+  mentions: string[];
+  /** Set when a service account (an integration's API key) posted it: the console shows a bot badge. */
+  isBot?: boolean;
 }
 
 export interface PostMessageRequest {
   content: string;
   clientMessageId?: string;
+  /** Reply in the thread of this top-level message. */
+  threadId?: string;
+}
+
+export interface EditMessageBody {
+  content: string;
 }
 
 export interface MessagesPage {

@@ -15,10 +15,14 @@ export interface MessageRow {
   status: MessageStatus;
   metadata: AiMessageMetadata | null;
   created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+  change_seq: string | number;
+  thread_id: string | null;
 }
 
 export const MESSAGE_COLUMNS = `m.id, m.room_id, m.seq, m.user_id, u.username, u.display_name, m.content, m.is_ai,
-  m.client_message_id, m.status, m.metadata, m.created_at`;
+  m.client_message_id, m.status, m.metadata, m.created_at, m.edited_at, m.deleted_at, m.change_seq, m.thread_id`;
 
 export function toChatMessage(row: MessageRow): ChatMessage {
   const message: ChatMessage = {
@@ -32,6 +36,14 @@ export function toChatMessage(row: MessageRow): ChatMessage {
     timestamp: new Date(row.created_at).toISOString(),
     isAi: row.is_ai,
     status: row.status,
+    editedAt: row.edited_at ? new Date(row.edited_at).toISOString() : null,
+    deletedAt: row.deleted_at ? new Date(row.deleted_at).toISOString() : null,
+    reactions: [],
+    changeSeq: Number(row.change_seq ?? 0),
+    threadId: row.thread_id,
+    replyCount: 0,
+    lastReplyAt: null,
+    mentions: [],
   };
   if (row.client_message_id) message.clientMessageId = row.client_message_id;
   if (row.metadata && Object.keys(row.metadata).length > 0) message.metadata = row.metadata;

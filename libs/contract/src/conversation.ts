@@ -1,0 +1,89 @@
+/**
+ * Conversation features on top of the seed's protocol: edits, deletes, reactions, threads, mentions,
+ * read positions and message search. Every change to a stored message reaches the room as one
+ * `message_updated` carrying the whole message and the room's next `changeSeq`, so a client replays
+ * what it missed with `join_room {lastSeq, lastChangeSeq}` the same way it replays new messages.
+ */
+import type { ChatMessage } from './models.js';
+
+export interface EditMessageRequest {
+  messageId: string;
+  content: string;
+}
+
+export interface DeleteMessageRequest {
+  messageId: string;
+}
+
+export interface ReactionRequest {
+  messageId: string;
+  /** One emoji (a single grapheme that is an emoji, skin tones and ZWJ sequences included). */
+  emoji: string;
+}
+
+export interface MessageReaction {
+  emoji: string;
+  count: number;
+  userIds: string[];
+}
+
+/** Every edit, delete, reaction and thread reply count change, with the whole message after it. */
+export interface MessageUpdatedPayload {
+  message: ChatMessage;
+  /** The room's change counter after this change: strictly increasing per room, gap-free. */
+  changeSeq: number;
+}
+
+export interface MarkReadRequest {
+  roomId: string;
+  seq: number;
+}
+
+/** Sent to the reader's other sockets when their read position moves. */
+export interface ReadUpdatedPayload {
+  roomId: string;
+  lastReadSeq: number;
+  unreadCount: number;
+  mentionCount: number;
+}
+
+/** Sent to a mentioned member's sockets, whether or not they joined that room's stream. */
+export interface MentionedPayload {
+  message: ChatMessage;
+}
+
+export interface ReadPositionRequest {
+  seq: number;
+}
+
+export interface ThreadPage {
+  root: ChatMessage;
+  replies: ChatMessage[];
+  hasMore: boolean;
+}
+
+export interface MessageSearchResult {
+  message: ChatMessage;
+  /** Plain text around the hit with matches wrapped in `<mark>`…`</mark>` (everything else escaped). */
+  snippet: string;
+}
+
+export interface MessageSearchResponse {
+  results: MessageSearchResult[];
+  hasMore: boolean;
+}
+
+export const SEARCH_QUERY_MAX_LENGTH = 256;
+export const SEARCH_PAGE_DEFAULT = 20;
+export const SEARCH_PAGE_MAX = 100;
+
+/** `@username` as a word: the same characters usernames are made of. */
+export const USER_MENTION_PATTERN = /(^|[^\w@])@([a-z0-9][a-z0-9._-]{0,63})/gi;
+
+/** Usernames mentioned in a text, lower-cased and de-duplicated (the server resolves them to members). */
+export function mentionedUsernames(text: string): string[] {
+  const names = new Set<string>();
+  for (const match of text.matchAll(USER_MENTION_PATTERN)) names.add(match[2].toLowerCase().replace(/[._-]+$/, ''));
+  names.delete('ai');
+  return [...names];
+}
