@@ -87,3 +87,17 @@ export function mentionedUsernames(text: string): string[] {
   names.delete('ai');
   return [...names];
 }
+
+/** The conversation fields of a message nothing has happened to since it was sent. */
+export const FRESH_MESSAGE_STATE: Readonly<
+  Pick<ChatMessage, 'editedAt' | 'deletedAt' | 'reactions' | 'changeSeq' | 'threadId' | 'replyCount' | 'lastReplyAt' | 'mentions'>
+> = Object.freeze({
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  changeSeq: 0,
+  threadId: null,
+  replyCount: 0,
+  lastReplyAt: null,
+  mentions: [],
+});

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CLIENT_MESSAGE_ID_MAX_LENGTH, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, ROOM_ID_PATTERN, SEQ_MAX } from '@chat/contract';
-import type { ChatMessage, MessagesPage, MessageStatus, PostMessageRequest, SendMessageRequest } from '@chat/contract';
+import type { ChatMessage, MessageReaction, MessagesPage, MessageStatus, PostMessageRequest, SendMessageRequest } from '@chat/contract';
 
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
 const CLIENT_ID_MESSAGE = `clientMessageId must be 1-${CLIENT_MESSAGE_ID_MAX_LENGTH} letters, digits or _.:-`;
@@ -72,6 +72,12 @@ export class HistoryQueryDto {
   limit?: number;
 }
 
+export class MessageReactionDto implements MessageReaction {
+  @ApiProperty({ example: '👍' }) emoji: string;
+  @ApiProperty() count: number;
+  @ApiProperty({ type: [String], description: 'Who reacted, in the order they did' }) userIds: string[];
+}
+
 export class ChatMessageDto implements ChatMessage {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() roomId: string;
@@ -85,6 +91,15 @@ export class ChatMessageDto implements ChatMessage {
   @ApiPropertyOptional() clientMessageId?: string;
   @ApiProperty({ enum: ['complete', 'streaming', 'cancelled', 'error'] }) status: MessageStatus;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) metadata?: ChatMessage['metadata'];
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Last edit; null when never edited' }) editedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Set on a tombstone (content is then empty)' }) deletedAt: string | null;
+  @ApiProperty({ type: [MessageReactionDto], description: 'Per emoji, in the order each was first used' }) reactions: MessageReactionDto[];
+  @ApiProperty({ description: "The room's change counter at this message's last change (0: unchanged)" }) changeSeq: number;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The thread root this replies to' }) threadId: string | null;
+  @ApiProperty({ description: 'On a thread root: its replies' }) replyCount: number;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastReplyAt: string | null;
+  @ApiProperty({ type: [String], description: 'Ids of the room members it @-mentions' }) mentions: string[];
+  @ApiPropertyOptional({ description: 'Posted by a service account' }) isBot?: boolean;
 }
 
 export class MessagesPageDto implements MessagesPage {

@@ -84,6 +84,12 @@ export class MessagesService {
     return lastSeq;
   }
 
+  async lastChangeSeq(roomId: string): Promise<number> {
+    const counters = await this.repository.counters(roomId);
+    if (!counters) throw AppException.roomNotFound(roomId);
+    return counters.lastChangeSeq;
+  }
+
   private checkContent(content: string): void {
     if (content.trim() === '') throw AppException.validation(['content must not be empty']);
     // PostgreSQL text cannot hold U+0000: let through, it fails the whole write batch, other users' messages included.

@@ -133,7 +133,8 @@ export class RealtimeSessions implements OnModuleDestroy {
     if (await this.presence.join(roomId, presenceOf(socket), socket.id)) {
       socket.to(roomId).except(userRoom(user.id)).emit(ServerEvent.UserJoined, roomUser(socket, roomId));
     }
-    const payload: JoinedRoomPayload = { roomId, lastSeq: joined.current, online: await this.presence.online(roomId) };
+    const [changeSeq, online] = await Promise.all([this.messages.lastChangeSeq(roomId), this.presence.online(roomId)]);
+    const payload: JoinedRoomPayload = { roomId, lastSeq: joined.current, changeSeq, online };
     if (joined.catchUpFrom !== undefined) Object.assign(payload, { hasMore: true, catchUpFrom: joined.catchUpFrom });
     socket.emit(ServerEvent.JoinedRoom, payload);
     return payload;

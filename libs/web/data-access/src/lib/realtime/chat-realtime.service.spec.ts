@@ -2,6 +2,7 @@ import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage, ErrorPayload, JoinedRoomPayload, MessagesPage } from '@chat/contract';
 import { firstValueFrom } from 'rxjs';
 import { FakeSocket } from '../../testing/fake-socket';
@@ -28,12 +29,13 @@ function message(roomId: string, seq: number, extra: Partial<ChatMessage> = {}):
     timestamp: new Date(2026, 0, 1, 12, 0, seq).toISOString(),
     isAi: false,
     status: 'complete',
+    ...FRESH_MESSAGE_STATE,
     ...extra,
   };
 }
 
 function joined(roomId: string, lastSeq: number): JoinedRoomPayload {
-  return { roomId, lastSeq, online: [{ userId: ME.id, username: ME.username, displayName: ME.displayName }] };
+  return { roomId, lastSeq, changeSeq: 0, online: [{ userId: ME.id, username: ME.username, displayName: ME.displayName }] };
 }
 
 describe(ChatRealtimeService.name, () => {

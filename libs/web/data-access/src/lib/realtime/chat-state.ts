@@ -1,4 +1,4 @@
-import { ASSISTANT_USERNAME } from '@chat/contract';
+import { ASSISTANT_USERNAME, FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { AiStreamDeltaPayload, AiStreamStartPayload, ChatMessage, ErrorPayload, JoinedRoomPayload, PresenceUser, RoomUserPayload } from '@chat/contract';
 import { type ConnectionState, mergeMessages, type OutgoingMessage } from '@chat/web-util';
 
@@ -149,6 +149,7 @@ export const reduce = {
       timestamp: new Date().toISOString(),
       isAi: true,
       status: 'streaming',
+      ...FRESH_MESSAGE_STATE,
       metadata: payload.replyTo ? { replyTo: payload.replyTo, ...(askedBy ? { requestedBy: askedBy } : {}) } : {},
     };
     const next = withMessages({ ...room, streams: { ...room.streams, [payload.messageId]: buffer } }, existing ? [] : [placeholder]);

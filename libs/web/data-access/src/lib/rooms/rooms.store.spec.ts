@@ -2,6 +2,7 @@ import { HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage, RoomView } from '@chat/contract';
 import { FakeSocket } from '../../testing/fake-socket';
 import { memoryStorage } from '../storage';
@@ -27,11 +28,15 @@ function room(id: string, lastSeq: number, myRole: RoomView['myRole']): RoomView
     updatedAt: '2026-01-01T00:00:00.000Z',
     myRole,
     lastSeq,
+    lastChangeSeq: 0,
+    lastReadSeq: 0,
+    unreadCount: 0,
+    mentionCount: 0,
   };
 }
 
 function message(roomId: string, seq: number): ChatMessage {
-  return { id: `${roomId}${seq}`, roomId, seq, userId: 'u-x', username: 'x', displayName: 'X', content: 'hi', timestamp: new Date().toISOString(), isAi: false, status: 'complete' };
+  return { id: `${roomId}${seq}`, roomId, seq, userId: 'u-x', username: 'x', displayName: 'X', content: 'hi', timestamp: new Date().toISOString(), isAi: false, status: 'complete', ...FRESH_MESSAGE_STATE };
 }
 
 describe(RoomsStore.name, () => {
@@ -73,7 +78,7 @@ describe(RoomsStore.name, () => {
     ]);
     const joins = socket.sent('join_room');
     expect(joins.map((j) => j.payload)).toEqual([{ roomId: 'a' }]);
-    joins[0].ack?.({ ok: true, roomId: 'a', lastSeq: 5, online: [] });
+    joins[0].ack?.({ ok: true, roomId: 'a', lastSeq: 5, changeSeq: 0, online: [] });
 
     socket.serverEmit('new_message', message('a', 6));
     expect(items.find((i) => i.room.id === 'a')?.unread).toBe(3);
