@@ -1,8 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CLIENT_MESSAGE_ID_MAX_LENGTH, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, ROOM_ID_PATTERN, SEQ_MAX } from '@chat/contract';
-import type { ChatMessage, MessageReaction, MessagesPage, MessageStatus, PostMessageRequest, SendMessageRequest } from '@chat/contract';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { CLIENT_MESSAGE_ID_MAX_LENGTH, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, isReactionEmoji, ROOM_ID_PATTERN, SEQ_MAX } from '@chat/contract';
+import type {
+  ChatMessage,
+  DeleteMessageRequest,
+  EditMessageBody,
+  EditMessageRequest,
+  MessageReaction,
+  MessagesPage,
+  MessageStatus,
+  MessageUpdatedPayload,
+  PostMessageRequest,
+  ReactionRequest,
+  SendMessageRequest,
+} from '@chat/contract';
 
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
 const CLIENT_ID_MESSAGE = `clientMessageId must be 1-${CLIENT_MESSAGE_ID_MAX_LENGTH} letters, digits or _.:-`;
@@ -44,6 +56,38 @@ export class SendMessageDto implements SendMessageRequest {
   @MaxLength(CLIENT_MESSAGE_ID_MAX_LENGTH)
   @Matches(CLIENT_ID_PATTERN, { message: CLIENT_ID_MESSAGE })
   clientMessageId?: string;
+}
+
+const MESSAGE_ID_RULE = { message: 'messageId must be a message id' };
+
+/** The contract's one-emoji rule as a class-validator decorator. */
+export const IsReactionEmoji = () =>
+  ValidateBy({ name: 'isReactionEmoji', validator: { validate: isReactionEmoji, defaultMessage: () => 'emoji must be exactly one emoji' } });
+
+export class EditMessageBodyDto implements EditMessageBody {
+  @ApiProperty({ description: 'The new text: the same rules as sending' })
+  @IsString()
+  @MaxLength(HARD_CONTENT_CAP)
+  content: string;
+}
+
+export class EditMessageDto extends EditMessageBodyDto implements EditMessageRequest {
+  @IsUUID('all', MESSAGE_ID_RULE)
+  messageId: string;
+}
+
+export class DeleteMessageDto implements DeleteMessageRequest {
+  @IsUUID('all', MESSAGE_ID_RULE)
+  messageId: string;
+}
+
+export class ReactionDto implements ReactionRequest {
+  @IsUUID('all', MESSAGE_ID_RULE)
+  messageId: string;
+
+  @IsString()
+  @IsReactionEmoji()
+  emoji: string;
 }
 
 export class HistoryQueryDto {
@@ -105,4 +149,9 @@ export class ChatMessageDto implements ChatMessage {
 export class MessagesPageDto implements MessagesPage {
   @ApiProperty({ type: [ChatMessageDto], description: 'Ascending seq' }) messages: ChatMessageDto[];
   @ApiProperty({ description: 'More messages exist beyond this page in the direction asked' }) hasMore: boolean;
+}
+
+export class MessageUpdatedDto implements MessageUpdatedPayload {
+  @ApiProperty({ type: ChatMessageDto, description: 'The whole message after the change' }) message: ChatMessageDto;
+  @ApiProperty({ description: "The room's change counter at this change (the message's changeSeq when nothing changed)" }) changeSeq: number;
 }

@@ -16,7 +16,7 @@ import { ChatServer, ChatSocket, userRoom } from './socket.types.js';
 import { TypingTracker } from './typing-tracker.js';
 import { socketBindings } from './ws-logging.interceptor.js';
 
-const asUser = (socket: ChatSocket): AuthUser => ({
+export const asUser = (socket: ChatSocket): AuthUser => ({
   id: socket.data.userId,
   username: socket.data.username,
   displayName: socket.data.displayName,
