@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode } from '@chat/contract';
-import type { MessageUpdatedPayload } from '@chat/contract';
+import type { ChatMessage, MessageUpdatedPayload } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { DomainEvents } from '../common/domain-events.js';
@@ -60,6 +60,8 @@ export class MessageChangesService {
   async react(user: AuthUser, messageId: string, emoji: string, scope: ChangeScope = {}): Promise<MessageUpdatedPayload> {
     const target = await this.find(user, messageId, scope);
     if (target.deleted) throw gone(messageId);
+    // Its stored text stays empty until it ends: an update now would blank what the room is watching stream.
+    if (target.status === 'streaming') throw new AppException(ErrorCode.CONFLICT, 'The reply is still streaming; react when it ends');
     const changed = await this.repository.change(target.roomId, messageId, (manager) => this.repository.addReaction(manager, messageId, user.id, emoji));
     return changed ? this.announce(changed) : this.current(messageId, true);
   }
@@ -69,6 +71,14 @@ export class MessageChangesService {
     const target = await this.find(user, messageId, scope);
     const changed = await this.repository.change(target.roomId, messageId, (manager) => this.repository.removeReaction(manager, messageId, user.id, emoji));
     return changed ? this.announce(changed) : this.current(messageId);
+  }
+
+  /**
+   * For a rejoining socket (access already checked): messages it holds (seq <= throughSeq) changed
+   * after `afterChangeSeq`, in change order, at most `limit`, and the room's change counter.
+   */
+  changedSince(roomId: string, throughSeq: number, afterChangeSeq: number, limit: number): Promise<{ messages: ChatMessage[]; lastChangeSeq: number }> {
+    return this.repository.changedSince(roomId, throughSeq, afterChangeSeq, limit);
   }
 
   /** The message, in a room the user may read (and in the room the request named, if it named one). */

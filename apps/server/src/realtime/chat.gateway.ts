@@ -52,9 +52,9 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   @SubscribeMessage(ClientEvent.JoinRoom)
   async joinRoom(
     @ConnectedSocket() socket: ChatSocket,
-    @MessageBody(new RoomRefPipe(JoinRoomDto)) { roomId, lastSeq }: JoinRoomDto,
+    @MessageBody(new RoomRefPipe(JoinRoomDto)) { roomId, lastSeq, lastChangeSeq }: JoinRoomDto,
   ): Promise<AckResponse<JoinedRoomPayload>> {
-    return { ok: true, ...(await this.sessions.join(socket, roomId, lastSeq)) };
+    return { ok: true, ...(await this.sessions.join(socket, roomId, lastSeq, lastChangeSeq)) };
   }
 
   @RateLimit('rooms')
