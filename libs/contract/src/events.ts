@@ -1,6 +1,7 @@
 import type { AuditActorRef } from './operations.js';
 import type { ErrorPayload } from './errors.js';
 import type { ChatMessage, UserRole } from './models.js';
+import type { ApiKeyScope, WebhookDisabledPayload } from './integrations.js';
 
 /** Event names as constants, so call sites never spell a bare string. */
 export const ClientEvent = {
@@ -27,6 +28,7 @@ export const ServerEvent = {
   AiStreamStart: 'ai_stream_start',
   AiStreamDelta: 'ai_stream_delta',
   AiStreamEnd: 'ai_stream_end',
+  WebhookDisabled: 'webhook_disabled',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -140,6 +142,8 @@ export interface ServerToClientEvents {
   ai_stream_start: (payload: AiStreamStartPayload) => void;
   ai_stream_delta: (payload: AiStreamDeltaPayload) => void;
   ai_stream_end: (payload: AiStreamEndPayload) => void;
+  /** To the hook's owner: it kept failing and is disabled until re-enabled (PATCH enabled: true). */
+  webhook_disabled: (payload: WebhookDisabledPayload) => void;
 }
 
 /** Messages between server instances (through the adapter). */
@@ -160,6 +164,8 @@ export interface SocketData {
   role: UserRole;
   /** Token expiry, epoch seconds: the socket is dropped when it passes. */
   tokenExpiresAt: number;
+  /** Connected with an API key: only its scopes and rooms. */
+  apiKey?: { id: string; scopes: ApiKeyScope[]; roomIds: string[] | null };
 }
 
 /** `connect_error` data for a refused handshake. */

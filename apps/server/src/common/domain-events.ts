@@ -13,6 +13,9 @@ export interface DomainEventMap {
   /** A resend of a message already stored (same clientMessageId): only the sender hears of it again. */
   'message.resent': { message: ChatMessage; originSocketId?: string };
   'user.revoked': { userId: string; reason: string };
+  'api_key.revoked': { keyId: string };
+  /** A webhook kept failing and was disabled; its owner is told. */
+  'webhook.disabled': { ownerId: string; webhookId: string; url: string; reason: string };
   'room.member_removed': { roomId: string; userId: string };
   'ai.delta': { messageId: string; roomId: string; index: number; delta: string };
   /** The reply's final state (complete, cancelled or error), stored. */

@@ -9,6 +9,8 @@ export interface MessageRow {
   user_id: string | null;
   username: string | null;
   display_name: string | null;
+  /** The author's role, for the bot badge. */
+  author_role?: string | null;
   content: string;
   is_ai: boolean;
   client_message_id: string | null;
@@ -17,7 +19,7 @@ export interface MessageRow {
   created_at: Date;
 }
 
-export const MESSAGE_COLUMNS = `m.id, m.room_id, m.seq, m.user_id, u.username, u.display_name, m.content, m.is_ai,
+export const MESSAGE_COLUMNS = `m.id, m.room_id, m.seq, m.user_id, u.username, u.display_name, u.role AS author_role, m.content, m.is_ai,
   m.client_message_id, m.status, m.metadata, m.created_at`;
 
 export function toChatMessage(row: MessageRow): ChatMessage {
@@ -33,6 +35,7 @@ export function toChatMessage(row: MessageRow): ChatMessage {
     isAi: row.is_ai,
     status: row.status,
   };
+  if (row.author_role === 'service') message.isBot = true;
   if (row.client_message_id) message.clientMessageId = row.client_message_id;
   if (row.metadata && Object.keys(row.metadata).length > 0) message.metadata = row.metadata;
   return message;
