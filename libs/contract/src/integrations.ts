@@ -42,7 +42,7 @@ export interface ChangeEntry {
   cursor: string;
   type: ChangeType;
   roomId: string;
-  /** The message as the REST history returns it now. */
+  /** The message in the REST history's shape, as this change left it. */
   message: ChatMessage;
 }
 

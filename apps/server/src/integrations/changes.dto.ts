@@ -33,7 +33,7 @@ class ChangeEntryDto implements ChangeEntry {
   @ApiProperty({ example: '7421_1893' }) cursor: string;
   @ApiProperty({ enum: CHANGE_TYPES }) type: ChangeType;
   @ApiProperty() roomId: string;
-  @ApiProperty({ type: ChatMessageDto, description: 'As the REST history returns it now (a deleted message is its tombstone)' }) message: ChatMessageDto;
+  @ApiProperty({ type: ChatMessageDto, description: 'In the REST history\'s shape, as this change left it (a deleted message is its tombstone)' }) message: ChatMessageDto;
 }
 
 export class ChangesPageDto implements ChangesPage {

@@ -39,8 +39,9 @@ type ChangeRow = MessageRow & { change_id: string; change_tx: string; change_typ
  * (pg_current_xact_id(), 64-bit, never wraps), and a read hands out only rows of transactions older
  * than its snapshot's xmin: every such transaction has finished, and any transaction still to
  * write gets an id at or above xmin. So the rows below xmin are final, and ordering by
- * (tx_id, id) gives a stable order in which nothing can later appear behind a cursor. The price:
- * one long-running transaction holds the feed back until it ends.
+ * (tx_id, id) gives a stable order in which nothing can later appear behind a cursor. The order is
+ * by writing transaction, not by commit or seq: within a room, order by the message's seq. The price:
+ * one long-running transaction (in any database of the server) holds the feed back until it ends.
  */
 @Injectable()
 export class ChangesRepository {
@@ -49,7 +50,11 @@ export class ChangesRepository {
     private readonly rooms: RoomsRepository,
   ) {}
 
-  /** Up to `limit` changes after `after` in rooms `user` may read (and the key allows), in feed order. */
+  /**
+   * Up to `limit` changes after `after` in rooms `user` may read (and the key allows), in feed order;
+   * each message as that change left it (the outbox keeps the row, read back as a `messages` row so
+   * the history's own column list and mapper apply).
+   */
   async read(user: AuthUser, after: FeedPosition, limit: number, manager: EntityManager = this.dataSource.manager): Promise<ChangesRead> {
     const visible = this.rooms.roomIdVisibleTo(user, 'ce.room_id');
     const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
@@ -58,7 +63,7 @@ export class ChangesRepository {
        FROM settled
        LEFT JOIN change_events ce ON ce.tx_id < settled.below AND (ce.tx_id, ce.id) > (:afterTx::bigint, :afterId::bigint)
          AND ${visible.condition} AND (:keyRooms::text[] IS NULL OR ce.room_id = ANY(:keyRooms::text[]))
-       LEFT JOIN messages m ON m.id = ce.message_id
+       LEFT JOIN LATERAL jsonb_populate_record(NULL::messages, ce.message_row) m ON TRUE
        LEFT JOIN users u ON u.id = m.user_id
        ORDER BY ce.tx_id, ce.id
        LIMIT :limit`,

@@ -107,3 +107,59 @@ export function cursorLess(a: string, b: string): boolean {
   const [bt, bi] = b.split('_').map(BigInt);
   return at < bt || (at === bt && ai < bi);
 }
+
+export interface ReceivedHook {
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  at: number;
+}
+
+/** A webhook receiver on 127.0.0.1: answers with `answer(n)` for the n-th request (0-based); 'hang' never answers. */
+export class HookReceiver {
+  readonly received: ReceivedHook[] = [];
+  private server?: import('node:http').Server;
+  answer: (n: number, hook: ReceivedHook) => number | 'hang' = () => 200;
+
+  async start(): Promise<string> {
+    const { createServer } = await import('node:http');
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (raw += chunk));
+      req.on('end', () => {
+        const hook = { headers: req.headers, raw, at: Date.now() };
+        const n = this.received.push(hook) - 1;
+        const status = this.answer(n, hook);
+        if (status === 'hang') return;
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as import('node:net').AddressInfo;
+    return `http://127.0.0.1:${port}/hook`;
+  }
+
+  async waitFor(count: number, timeoutMs = 10_000): Promise<ReceivedHook[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < count) {
+      if (Date.now() > deadline) throw new Error(`only ${this.received.length} of ${count} deliveries arrived`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.received.slice(0, count);
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** What a receiver does: recompute the signature over "<t>.<raw body>" and compare in constant time. */
+export async function verifySignature(secret: string, header: string, raw: string): Promise<boolean> {
+  const { createHmac, timingSafeEqual } = await import('node:crypto');
+  const parts = Object.fromEntries(header.split(',').map((part) => part.split('=') as [string, string]));
+  if (!parts['t'] || !parts['v1']) return false;
+  const expected = createHmac('sha256', secret).update(`${parts['t']}.${raw}`).digest();
+  const given = Buffer.from(parts['v1'], 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

@@ -35,6 +35,8 @@ export class Integrations1766600000000 implements MigrationInterface {
         type varchar(32) NOT NULL,
         room_id varchar(64) NOT NULL,
         message_id uuid NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        -- The row as this change left it, so an update carries the text it set, not a later one.
+        message_row jsonb NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await queryRunner.query(`CREATE UNIQUE INDEX change_events_order_idx ON change_events (tx_id, id)`);
@@ -53,12 +55,12 @@ export class Integrations1766600000000 implements MigrationInterface {
       CREATE FUNCTION record_message_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
-          INSERT INTO change_events (type, room_id, message_id) VALUES ('message.created', NEW.room_id, NEW.id);
+          INSERT INTO change_events (type, room_id, message_id, message_row) VALUES ('message.created', NEW.room_id, NEW.id, to_jsonb(NEW));
         ELSIF NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL THEN
-          INSERT INTO change_events (type, room_id, message_id) VALUES ('message.deleted', NEW.room_id, NEW.id);
+          INSERT INTO change_events (type, room_id, message_id, message_row) VALUES ('message.deleted', NEW.room_id, NEW.id, to_jsonb(NEW));
         ELSIF NEW.deleted_at IS NULL AND (NEW.change_seq IS DISTINCT FROM OLD.change_seq
             OR (OLD.status = 'streaming' AND NEW.status <> 'streaming')) THEN
-          INSERT INTO change_events (type, room_id, message_id) VALUES ('message.updated', NEW.room_id, NEW.id);
+          INSERT INTO change_events (type, room_id, message_id, message_row) VALUES ('message.updated', NEW.room_id, NEW.id, to_jsonb(NEW));
         END IF;
         RETURN NULL;
       END $$`);
