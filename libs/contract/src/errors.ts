@@ -11,6 +11,8 @@ export const ErrorCode = {
   /** An upload in a format the server cannot read. */
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A changes-feed cursor older than the feed's retention: start again from now (omit `since`). */
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
   INTERNAL: 'INTERNAL',
   /** The model endpoint failed, or the assistant is off in this room. */
   AI_UNAVAILABLE: 'AI_UNAVAILABLE',

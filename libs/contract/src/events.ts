@@ -10,6 +10,7 @@ import type {
   ReactionRequest,
   ReadUpdatedPayload,
 } from './conversation.js';
+import type { ApiKeyScope, WebhookDisabledPayload } from './integrations.js';
 
 /** Event names as constants, so call sites never spell a bare string. */
 export const ClientEvent = {
@@ -44,6 +45,7 @@ export const ServerEvent = {
   MessageUpdated: 'message_updated',
   ReadUpdated: 'read_updated',
   Mentioned: 'mentioned',
+  WebhookDisabled: 'webhook_disabled',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -180,6 +182,8 @@ export interface ServerToClientEvents {
   message_updated: (payload: MessageUpdatedPayload) => void;
   read_updated: (payload: ReadUpdatedPayload) => void;
   mentioned: (payload: MentionedPayload) => void;
+  /** To the hook's owner: it kept failing and is disabled until re-enabled (PATCH enabled: true). */
+  webhook_disabled: (payload: WebhookDisabledPayload) => void;
 }
 
 /** Messages between server instances (through the adapter). */
@@ -200,6 +204,8 @@ export interface SocketData {
   role: UserRole;
   /** Token expiry, epoch seconds: the socket is dropped when it passes. */
   tokenExpiresAt: number;
+  /** Connected with an API key: only its scopes and rooms. */
+  apiKey?: { id: string; scopes: ApiKeyScope[]; roomIds: string[] | null };
 }
 
 /** `connect_error` data for a refused handshake. */

@@ -5,3 +5,4 @@ export * from './knowledge.js';
 export * from './rules.js';
 export * from './operations.js';
 export * from './conversation.js';
+export * from './integrations.js';

@@ -1,8 +1,9 @@
 import type { Citation } from './knowledge.js';
 import type { MessageReaction } from './conversation.js';
 
-export type UserRole = 'admin' | 'staff';
-export const USER_ROLES: readonly UserRole[] = ['admin', 'staff'];
+/** `service`: an integration's account; it has no password, never signs in to the console, and acts through API keys. */
+export type UserRole = 'admin' | 'staff' | 'service';
+export const USER_ROLES: readonly UserRole[] = ['admin', 'staff', 'service'];
 export type RoomVisibility = 'public' | 'private';
 export type RoomMemberRole = 'owner' | 'member';
 export type MessageStatus = 'complete' | 'streaming' | 'cancelled' | 'error';
@@ -52,7 +53,8 @@ export interface ResetPasswordRequest {
 
 export interface CreateUserRequest {
   username: string;
-  password: string;
+  /** Required except for `service` accounts, which have none. */
+  password?: string;
   displayName: string;
   role: UserRole;
 }
@@ -149,6 +151,8 @@ export interface ChatMessage {
   /** ISO 8601. */
   timestamp: string;
   isAi: boolean;
+  /** Posted by a service account (an integration), shown with a bot badge. */
+  isBot?: boolean;
   clientMessageId?: string;
   status: MessageStatus;
   metadata?: AiMessageMetadata;

@@ -16,10 +16,15 @@ export const AUDIT_ACTIONS = [
   'knowledge.deleted',
   'ai.cancelled',
   'quota.updated',
+  'api_key.created',
+  'api_key.revoked',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export type AuditTargetType = 'user' | 'room' | 'knowledge_document' | 'message' | 'quota';
+export type AuditTargetType = 'user' | 'room' | 'knowledge_document' | 'message' | 'quota' | 'api_key' | 'webhook';
 
 /** Who did something: a signed-in user (or, for a failed login, the name that was tried). */
 export interface AuditActorRef {

@@ -1,3 +1,4 @@
+import { KeyScope } from '../auth/api-key-scope.js';
 import { UsePipes, Controller, Get } from '@nestjs/common';
 import { HttpValidationPipe } from '../common/validation.js';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
@@ -34,6 +35,7 @@ class AdminStatsDto implements AdminStats {
 export class AdminController {
   constructor(private readonly stats: AdminStatsService) {}
 
+  @KeyScope('admin:read')
   @Get('stats')
   @ApiOkResponse({ type: AdminStatsDto })
   getStats(): Promise<AdminStats> {

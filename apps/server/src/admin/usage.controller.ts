@@ -1,3 +1,4 @@
+import { KeyScope } from '../auth/api-key-scope.js';
 import { Controller, Get, Query, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsDateString, IsIn, IsOptional } from 'class-validator';
@@ -51,6 +52,7 @@ class UsageReportDto implements UsageReport {
 export class UsageController {
   constructor(private readonly usageReports: UsageService) {}
 
+  @KeyScope('admin:read')
   @Get()
   @ApiOkResponse({ type: UsageReportDto })
   usage(@Query() query: UsageQueryDto): Promise<UsageReport> {

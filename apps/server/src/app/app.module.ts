@@ -4,6 +4,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from '../admin/admin.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { JwtAuthGuard, RolesGuard } from '../auth/auth.guards.js';
+import { ApiKeyScopeGuard } from '../auth/api-key-scope.js';
+import { IntegrationsModule } from '../integrations/integrations.module.js';
 import { DomainEvents } from '../common/domain-events.js';
 import { HttpExceptionFilter } from '../common/http-exception.filter.js';
 import { AppThrottlerGuard, throttlerOptions } from '../common/rate-limit.js';
@@ -57,10 +59,12 @@ export class AppModule {
         RealtimeModule,
         HealthModule,
         AdminModule,
+        IntegrationsModule,
       ],
       providers: [
         // Order matters: who you are, then how often, then what your role allows.
         { provide: APP_GUARD, useExisting: JwtAuthGuard },
+        { provide: APP_GUARD, useExisting: ApiKeyScopeGuard },
         { provide: APP_GUARD, useClass: AppThrottlerGuard },
         { provide: APP_GUARD, useExisting: RolesGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

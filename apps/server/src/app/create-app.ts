@@ -2,6 +2,7 @@ import { ConsoleLogger, LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { API_KEY_SECURITY } from '../auth/api-key-scope.js';
 import { json } from 'express';
 import helmet from 'helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
@@ -115,6 +116,17 @@ function setupApiDocs(app: NestExpressApplication): void {
       )
       .setVersion('1.0')
       .addBearerAuth()
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'tck_…',
+          description:
+            'An API key (`Authorization: Bearer tck_…`, from POST /api/api-keys). A route open to keys names the scope it needs in `x-api-key-scope`; ' +
+            'routes without it refuse keys. Beyond the scope or the key\'s rooms: 403 FORBIDDEN; an expired or revoked key: 401 UNAUTHORIZED.',
+        },
+        API_KEY_SECURITY,
+      )
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);

@@ -1,3 +1,4 @@
+import { KeyScope } from '../auth/api-key-scope.js';
 import { Controller, Get, Query, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -54,7 +55,7 @@ class AuditEntryDto implements AuditEntry {
   @ApiProperty({ enum: AUDIT_ACTIONS }) action: AuditAction;
   @ApiProperty({ nullable: true, type: String }) actorId: string | null;
   @ApiProperty({ nullable: true, type: String }) actorUsername: string | null;
-  @ApiProperty({ nullable: true, enum: ['user', 'room', 'knowledge_document', 'message', 'quota'] }) targetType: AuditTargetType | null;
+  @ApiProperty({ nullable: true, enum: ['user', 'room', 'knowledge_document', 'message', 'quota', 'api_key', 'webhook'] }) targetType: AuditTargetType | null;
   @ApiProperty({ nullable: true, type: String }) targetId: string | null;
   @ApiProperty({ nullable: true, type: String }) roomId: string | null;
   @ApiProperty({ nullable: true, type: String }) ip: string | null;
@@ -76,6 +77,7 @@ class AuditPageDto implements AuditPage {
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
+  @KeyScope('admin:read')
   @Get()
   @ApiOkResponse({ type: AuditPageDto, description: 'Newest first; pass the last entry id as `before` for the next page' })
   list(@Query() query: AuditQueryDto): Promise<AuditPage> {

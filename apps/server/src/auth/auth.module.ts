@@ -7,6 +7,9 @@ import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { JwtAuthGuard, RolesGuard } from './auth.guards.js';
 import { AuthService } from './auth.service.js';
+import { ApiKeyScopeGuard } from './api-key-scope.js';
+import { ApiKeyStrategy } from './api-key.strategy.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
 
 @Global()
 @Module({
@@ -19,7 +22,7 @@ import { AuthService } from './auth.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtAuthGuard, RolesGuard],
-  exports: [AuthService, JwtAuthGuard, RolesGuard],
+  providers: [AuthService, JwtAuthGuard, RolesGuard, ApiKeyStrategy, ApiKeysRepository, ApiKeyScopeGuard],
+  exports: [AuthService, JwtAuthGuard, RolesGuard, ApiKeyStrategy, ApiKeysRepository, ApiKeyScopeGuard],
 })
 export class AuthModule {}

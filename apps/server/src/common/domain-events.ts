@@ -19,6 +19,9 @@ export interface DomainEventMap {
   /** A user's read position in a room moved: their other sockets hear of it. */
   'read.updated': { userId: string; originSocketId?: string; read: ReadUpdatedPayload };
   'user.revoked': { userId: string; reason: string };
+  'api_key.revoked': { keyId: string };
+  /** A webhook kept failing and was disabled; its owner is told. */
+  'webhook.disabled': { ownerId: string; webhookId: string; url: string; reason: string };
   'room.member_removed': { roomId: string; userId: string };
   'ai.delta': { messageId: string; roomId: string; index: number; delta: string };
   /** The reply's final state (complete, cancelled or error), stored. */

@@ -72,13 +72,15 @@ export class AppThrottlerGuard extends ThrottlerGuard {
 
   protected override async getTracker(req: Record<string, unknown>, context?: ExecutionContext): Promise<string> {
     const socket = req['socket'] as Socket | undefined;
-    if (context?.getType() === 'ws' && socket) return `user:${socket.data.userId}`;
+    // Each API key has budgets of its own, apart from its owner's and from the owner's other keys.
+    if (context?.getType() === 'ws' && socket) return socket.data.apiKey ? `key:${socket.data.apiKey.id}` : `user:${socket.data.userId}`;
     const request = req as unknown as HttpRequest;
     if (context && bucketsOf(context).includes('login')) {
       // The same spelling the lookup uses, so `admİn` cannot open a fresh bucket and still sign in as `admin`.
       const username = typeof request.body?.username === 'string' ? normalizeUsername(request.body.username) : '';
       return `ip:${request.ip}${LOGIN_NAME_SEPARATOR}${username}`;
     }
+    if (request.user?.apiKey) return `key:${request.user.apiKey.id}`;
     return request.user ? `user:${request.user.id}` : `ip:${request.ip}`;
   }
 

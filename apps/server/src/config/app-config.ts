@@ -71,6 +71,7 @@ export interface AppConfig {
   webRoot: string;
   llm: LlmConfig;
   knowledge: KnowledgeConfig;
+  integrations: IntegrationsConfig;
   /** Null: one instance, everything in memory. */
   redis: RedisConfig | null;
 }
@@ -104,6 +105,22 @@ export interface LlmConfig {
   sourceTokens: number;
   /** At most one delta per window (the first goes out at once), so a fast model is not one socket frame per token. */
   coalesceMs: number;
+}
+
+export interface IntegrationsConfig {
+  /** Changes-feed entries are kept this long; an older cursor gets 410 CURSOR_EXPIRED. */
+  changesRetentionDays: number;
+  /** How often an open `GET /api/events` stream looks for changes when no new-message signal woke it. */
+  eventsPollMs: number;
+  /** A comment line this often keeps proxies from closing an idle event stream. */
+  eventsHeartbeatMs: number;
+  /** Waits before each retry of a failed webhook delivery; after the last one the hook is disabled. */
+  webhookRetryScheduleMs: number[];
+  webhookTimeoutMs: number;
+  /** How often each instance looks for due deliveries. */
+  webhookPollMs: number;
+  /** Allow webhook URLs on loopback/private addresses and plain http:// (development and tests). */
+  webhookAllowPrivate: boolean;
 }
 
 export interface KnowledgeConfig {
@@ -307,6 +324,32 @@ function knowledgeConfig(env: Env): KnowledgeConfig {
   };
 }
 
+const SCHEDULE_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "10s,1m,5m" → milliseconds; at least one step, each between 1 ms and 7 days. */
+export function parseRetrySchedule(name: string, raw: string): number[] {
+  const steps = raw.split(',').map((step) => step.trim());
+  return steps.map((step) => {
+    const match = /^(\d+)(ms|s|m|h|d)$/.exec(step);
+    const ms = match ? Number(match[1]) * SCHEDULE_UNITS_MS[match[2]] : NaN;
+    if (!(ms >= 1 && ms <= 7 * 86_400_000)) throw new ConfigError(name, `must be a comma-separated list of durations like 10s,1m,5m,2h (each up to 7d); got "${raw}"`);
+    return ms;
+  });
+}
+
+function integrationsConfig(env: Env): IntegrationsConfig {
+  return {
+    changesRetentionDays: int(env, 'CHANGES_RETENTION_DAYS', 7, 1, 3650),
+    eventsPollMs: int(env, 'EVENTS_POLL_MS', 1000, 50, 60_000),
+    eventsHeartbeatMs: int(env, 'EVENTS_HEARTBEAT_MS', 15_000, 100, 600_000),
+    // About 20.5 hours in all, so a receiver down for most of a day still gets everything.
+    webhookRetryScheduleMs: parseRetrySchedule('WEBHOOK_RETRY_SCHEDULE', env['WEBHOOK_RETRY_SCHEDULE']?.trim() || '10s,1m,5m,30m,2h,6h,12h'),
+    webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    webhookPollMs: int(env, 'WEBHOOK_POLL_MS', 1000, 50, 60_000),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+  };
+}
+
 function redisConfig(env: Env): RedisConfig | null {
   const raw = env['REDIS_URL']?.trim();
   if (!raw) return null;
@@ -380,6 +423,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webRoot: resolve(env['WEB_ROOT']?.trim() || 'dist/apps/web/browser'),
     llm: llmConfig(env),
     knowledge: knowledgeConfig(env),
+    integrations: integrationsConfig(env),
     redis: redisConfig(env),
   };
 }

@@ -1,3 +1,4 @@
+import { KeyScope } from '../auth/api-key-scope.js';
 import { RateLimit } from '../common/rate-limit.js';
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors, UsePipes, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
@@ -65,6 +66,7 @@ export class KnowledgeController {
   constructor(private readonly knowledge: KnowledgeService) {}
 
   @RateLimit('rest', 'uploads')
+  @KeyScope('knowledge:write')
   @Post('documents')
   @UseInterceptors(FileInterceptor('file'))
   @ApiOperation({
@@ -90,6 +92,7 @@ export class KnowledgeController {
     return this.knowledge.upload(user, upload);
   }
 
+  @KeyScope('knowledge:read')
   @Get('documents')
   @ApiOperation({ summary: 'Global documents and those of the rooms you may enter (admins: all)' })
   @ApiOkResponse({ type: [KnowledgeDocumentViewDto], description: 'Newest first' })
@@ -97,6 +100,7 @@ export class KnowledgeController {
     return this.knowledge.list(user, query.roomId);
   }
 
+  @KeyScope('knowledge:read')
   @Get('documents/:id')
   @ApiOkResponse({ type: KnowledgeDocumentDetailDto, description: 'With its chunks in order' })
   @ApiNotFoundResponse({ description: 'No such document, or one in a room you cannot enter' })
@@ -104,6 +108,7 @@ export class KnowledgeController {
     return this.knowledge.get(user, id);
   }
 
+  @KeyScope('knowledge:write')
   @Delete('documents/:id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted with its chunks' })
@@ -113,6 +118,7 @@ export class KnowledgeController {
     return this.knowledge.remove(user, id);
   }
 
+  @KeyScope('knowledge:read')
   @Get('search')
   @ApiOperation({ summary: "Search the global documents, and a room's when roomId is given (you must be able to enter it)" })
   @ApiOkResponse({ type: KnowledgeSearchResponseDto })

@@ -15,6 +15,8 @@ export interface MessageDraft {
   displayName: string;
   content: string;
   isAi: boolean;
+  /** The author is a service account. */
+  isBot?: boolean;
   clientMessageId?: string;
   status: MessageStatus;
   metadata?: AiMessageMetadata;
@@ -213,6 +215,7 @@ export class MessageWriter {
           status: draft.status,
           ...FRESH_MESSAGE_STATE,
         };
+        if (draft.isBot) message.isBot = true;
         if (draft.clientMessageId) message.clientMessageId = draft.clientMessageId;
         if (draft.metadata && Object.keys(draft.metadata).length > 0) message.metadata = draft.metadata;
         results[batchIndex] = { message, created: true };

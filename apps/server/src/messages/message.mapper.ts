@@ -9,6 +9,8 @@ export interface MessageRow {
   user_id: string | null;
   username: string | null;
   display_name: string | null;
+  /** The author's role, for the bot badge. */
+  author_role?: string | null;
   content: string;
   is_ai: boolean;
   client_message_id: string | null;
@@ -31,7 +33,7 @@ const REACTIONS_COLUMN = `(SELECT coalesce(jsonb_agg(jsonb_build_object('emoji',
     FROM (SELECT r.emoji, count(*)::int AS count, array_agg(r.user_id ORDER BY r.created_at, r.user_id) AS user_ids, min(r.created_at) AS first_at
           FROM message_reactions r WHERE r.message_id = m.id GROUP BY r.emoji) g) AS reactions`;
 
-export const MESSAGE_COLUMNS = `m.id, m.room_id, m.seq, m.user_id, u.username, u.display_name, m.content, m.is_ai,
+export const MESSAGE_COLUMNS = `m.id, m.room_id, m.seq, m.user_id, u.username, u.display_name, u.role AS author_role, m.content, m.is_ai,
   m.client_message_id, m.status, m.metadata, m.created_at, m.edited_at, m.deleted_at, m.change_seq, m.thread_id,
   m.reply_count, m.last_reply_at, m.mentions, ${REACTIONS_COLUMN}`;
 
@@ -58,6 +60,7 @@ export function toChatMessage(row: MessageRow): ChatMessage {
     lastReplyAt: isoOrNull(row.last_reply_at),
     mentions: row.mentions ?? [],
   };
+  if (row.author_role === 'service') message.isBot = true;
   if (row.client_message_id) message.clientMessageId = row.client_message_id;
   if (row.metadata && Object.keys(row.metadata).length > 0) message.metadata = row.metadata;
   return message;

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } f
 import { isReactionEmoji } from '@chat/contract';
 import type { ChatMessage, MessagesPage, MessageUpdatedPayload } from '@chat/contract';
 import { CurrentUser } from '../auth/auth.decorators.js';
+import { KeyScope } from '../auth/api-key-scope.js';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { RateLimit } from '../common/rate-limit.js';
@@ -33,12 +34,14 @@ export class MessagesController {
   ) {}
 
   @Get()
+  @KeyScope('messages:read')
   @ApiOkResponse({ type: MessagesPageDto, description: 'Ascending seq; the newest page when neither cursor is given' })
   history(@CurrentUser() user: AuthUser, @Param('roomId') roomId: string, @Query() query: HistoryQueryDto): Promise<MessagesPage> {
     return this.messages.history(user, roomId, query);
   }
 
   @Post()
+  @KeyScope('messages:write')
   @RateLimit('messages')
   @ApiCreatedResponse({ type: ChatMessageDto, description: 'Stored and delivered live to the room' })
   post(@CurrentUser() user: AuthUser, @Param('roomId') roomId: string, @Body() dto: PostMessageDto): Promise<ChatMessage> {

@@ -132,6 +132,7 @@ export class ChatMessageDto implements ChatMessage {
   @ApiProperty() content: string;
   @ApiProperty({ format: 'date-time' }) timestamp: string;
   @ApiProperty() isAi: boolean;
+  @ApiPropertyOptional({ description: 'Posted by a service account (an integration)' }) isBot?: boolean;
   @ApiPropertyOptional() clientMessageId?: string;
   @ApiProperty({ enum: ['complete', 'streaming', 'cancelled', 'error'] }) status: MessageStatus;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) metadata?: ChatMessage['metadata'];

@@ -46,6 +46,7 @@ export class MessagesService {
       displayName: user.displayName,
       content: input.content,
       isAi: false,
+      isBot: user.role === 'service',
       clientMessageId: input.clientMessageId,
       status: 'complete',
     });

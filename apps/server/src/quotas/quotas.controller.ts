@@ -1,3 +1,4 @@
+import { KeyScope } from '../auth/api-key-scope.js';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Put, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, Max, Min, ValidateIf } from 'class-validator';
@@ -53,6 +54,7 @@ class RoleParamDto {
 export class QuotasController {
   constructor(private readonly quotas: QuotasService) {}
 
+  @KeyScope('admin:read')
   @Get()
   @ApiOkResponse({ type: QuotasViewDto })
   list(): Promise<QuotasView> {

@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import { ErrorCode, HandshakeErrorData } from '@chat/contract';
 import { AuthService, bearerToken } from '../auth/auth.service.js';
+import { ApiKeyStrategy, isApiKey } from '../auth/api-key.strategy.js';
 import { AppException } from '../common/app-exception.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { ConnectionQuota } from './connection-quota.js';
 import type { ChatSocket } from './socket.types.js';
+import type { AuthUser } from '../auth/auth.types.js';
 
 type ConnectError = Error & { data?: HandshakeErrorData };
 
@@ -24,6 +26,7 @@ export class HandshakeAuth {
 
   constructor(
     private readonly auth: AuthService,
+    private readonly apiKeys: ApiKeyStrategy,
     private readonly metrics: Metrics,
     private readonly quota: ConnectionQuota,
     @InjectThrottlerStorage() private readonly throttle: ThrottlerStorage,
@@ -80,8 +83,20 @@ export class HandshakeAuth {
   private async authenticate(socket: ChatSocket): Promise<void> {
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const token = typeof fromAuth === 'string' && fromAuth !== '' ? fromAuth.replace(/^Bearer\s+/i, '') : bearerToken(socket.handshake.headers.authorization);
-    const { user, expiresAt } = await this.auth.verify(token);
+    const { user, expiresAt } = isApiKey(token) ? await this.viaApiKey(token) : await this.auth.verify(token);
     if (user.mustChangePassword) throw new AppException(ErrorCode.UNAUTHORIZED, 'Change your password first (POST /api/auth/password)');
     socket.data = { userId: user.id, username: user.username, displayName: user.displayName, role: user.role, tokenExpiresAt: expiresAt };
+    if (user.apiKey) socket.data.apiKey = { id: user.apiKey.id, scopes: user.apiKey.scopes, roomIds: user.apiKey.roomIds };
+  }
+
+  /** A key may open a socket to read (messages:read) or to post (messages:write); each event checks its own scope. */
+  private async viaApiKey(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
+    const user = await this.apiKeys.verify(token);
+    const scopes = user.apiKey!.scopes;
+    if (!scopes.includes('messages:read') && !scopes.includes('messages:write')) {
+      throw new AppException(ErrorCode.UNAUTHORIZED, 'This API key has neither messages:read nor messages:write');
+    }
+    // A key without expiry keeps the socket until it is revoked (which drops it) or the process ends.
+    return { user, expiresAt: user.apiKey!.expiresAt ?? Math.floor(Date.now() / 1000) + 10 * 365 * 86_400 };
   }
 }

@@ -26,6 +26,11 @@ export class RealtimeNotifier implements OnModuleInit, OnModuleDestroy {
     );
     this.subscriptions.add(this.events.on('message.updated').subscribe((update) => this.delivery.messageUpdated(update)));
     this.subscriptions.add(this.events.on('user.revoked').subscribe(({ userId, reason }) => this.sessions.revoke(userId, reason)));
+    this.subscriptions.add(this.events.on('api_key.revoked').subscribe(({ keyId }) => this.sessions.revokeApiKey(keyId)));
+    // Local only: the adapter already carries the emit to the owner's sockets on every instance.
+    this.subscriptions.add(
+      this.events.onLocal('webhook.disabled').subscribe(({ ownerId, ...payload }) => this.sessions.tellWebhookDisabled(ownerId, payload)),
+    );
     this.subscriptions.add(
       this.events.on('room.member_removed').subscribe(({ roomId, userId }) => void this.sessions.evict(userId, roomId)),
     );

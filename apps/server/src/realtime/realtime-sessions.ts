@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { WebhookDisabledPayload } from '@chat/contract';
 import { ErrorCode, ErrorPayload, JoinedRoomPayload, LeftRoomPayload, ChatMessage, PresenceUser, RoomUserPayload, ServerEvent, InterServerEvent } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
@@ -13,7 +14,8 @@ import { InstanceRegistry } from '../cluster/instance-registry.js';
 import { PresenceStore } from '../presence/presence.store.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { RoomDelivery } from './room-delivery.js';
-import { ChatServer, ChatSocket, userRoom } from './socket.types.js';
+import { apiKeyRoom, ChatServer, ChatSocket, userRoom } from './socket.types.js';
+import { requireKeyScope } from '../auth/api-key-scope.js';
 import { TypingTracker } from './typing-tracker.js';
 import { socketBindings } from './ws-logging.interceptor.js';
 
@@ -22,6 +24,7 @@ export const asUser = (socket: ChatSocket): AuthUser => ({
   username: socket.data.username,
   displayName: socket.data.displayName,
   role: socket.data.role,
+  ...(socket.data.apiKey ? { apiKey: { ...socket.data.apiKey, expiresAt: null } } : {}),
 });
 
 const presenceOf = (socket: ChatSocket): PresenceUser => ({
@@ -99,6 +102,7 @@ export class RealtimeSessions implements OnModuleDestroy {
 
   async connect(socket: ChatSocket): Promise<void> {
     void socket.join(userRoom(socket.data.userId));
+    if (socket.data.apiKey) void socket.join(apiKeyRoom(socket.data.apiKey.id));
     this.joined.set(socket.id, new Set());
     await this.presence.connect(socket.id, socket.data.userId);
     this.scheduleExpiry(socket);
@@ -117,6 +121,7 @@ export class RealtimeSessions implements OnModuleDestroy {
 
   async join(socket: ChatSocket, roomId: string, lastSeq?: number, lastChangeSeq?: number): Promise<JoinedRoomPayload> {
     const user = asUser(socket);
+    requireKeyScope(user, 'messages:read');
     // Registered before the access check, so a removal committed after the check is seen here.
     const pending = { removed: false };
     const pendingHere = this.pendingJoins.get(socket.id) ?? new Map<string, { removed: boolean }>();
@@ -168,6 +173,7 @@ export class RealtimeSessions implements OnModuleDestroy {
   }
 
   async send(socket: ChatSocket, dto: SendMessageDto): Promise<{ message: ChatMessage }> {
+    requireKeyScope(asUser(socket), 'messages:write');
     const roomEntered = this.joined.get(socket.id)?.has(dto.roomId) ?? false;
     const message = await this.inSendOrder(socket.id, roomEntered, () =>
       this.messages.send(
@@ -223,6 +229,17 @@ export class RealtimeSessions implements OnModuleDestroy {
   revoke(userId: string, reason: string): void {
     const target = this.server?.local.in(userRoom(userId));
     target?.emit(ServerEvent.Error, { code: ErrorCode.UNAUTHORIZED, message: `Session ended: ${reason}` });
+    target?.disconnectSockets(true);
+  }
+
+  tellWebhookDisabled(ownerId: string, payload: WebhookDisabledPayload): void {
+    this.server?.to(userRoom(ownerId)).emit(ServerEvent.WebhookDisabled, payload);
+  }
+
+  /** The API key was revoked: its sockets here are told and dropped (each instance does its own). */
+  revokeApiKey(keyId: string): void {
+    const target = this.server?.local.in(apiKeyRoom(keyId));
+    target?.emit(ServerEvent.Error, { code: ErrorCode.UNAUTHORIZED, message: 'API key revoked' });
     target?.disconnectSockets(true);
   }
 

@@ -6,3 +6,6 @@ export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Inte
 
 /** Every socket of a user sits in this room, so "all tabs of this user" is one address. */
 export const userRoom = (userId: string) => `user:${userId}`;
+
+/** Every socket opened with an API key sits in this room, so a revocation reaches exactly those. */
+export const apiKeyRoom = (keyId: string) => `api-key:${keyId}`;

@@ -3,6 +3,7 @@ import { HttpValidationPipe } from '../common/validation.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { RoomMemberView, RoomView } from '@chat/contract';
 import { CurrentUser } from '../auth/auth.decorators.js';
+import { KeyScope } from '../auth/api-key-scope.js';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AddMemberDto, CreateRoomDto, RoomMemberViewDto, RoomViewDto, UpdateRoomDto } from './rooms.dto.js';
 import { RoomsService } from './rooms.service.js';
@@ -14,6 +15,7 @@ import { RoomsService } from './rooms.service.js';
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
+  @KeyScope('rooms:read')
   @Get()
   @ApiOkResponse({ type: [RoomViewDto], description: 'Public rooms and the private rooms you are in (admins: all)' })
   list(@CurrentUser() user: AuthUser): Promise<RoomView[]> {
@@ -26,6 +28,7 @@ export class RoomsController {
     return this.rooms.create(user, dto);
   }
 
+  @KeyScope('rooms:read')
   @Get(':roomId')
   @ApiOkResponse({ type: RoomViewDto })
   get(@CurrentUser() user: AuthUser, @Param('roomId') roomId: string): Promise<RoomView> {
@@ -38,6 +41,7 @@ export class RoomsController {
     return this.rooms.update(user, roomId, dto);
   }
 
+  @KeyScope('rooms:read')
   @Get(':roomId/members')
   @ApiOkResponse({ type: [RoomMemberViewDto] })
   members(@CurrentUser() user: AuthUser, @Param('roomId') roomId: string): Promise<RoomMemberView[]> {

@@ -6,6 +6,7 @@ import { AuditService, changesOf } from '../audit/audit.service.js';
 import { ErrorCode, RoomMemberRole, RoomMemberView, RoomView } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
+import { requireKeyRoom } from '../auth/api-key-scope.js';
 import { DomainEvents } from '../common/domain-events.js';
 import { PresenceStore } from '../presence/presence.store.js';
 import { UserEntity } from '../users/user.entity.js';
@@ -90,6 +91,7 @@ export class RoomsService implements OnApplicationBootstrap {
       .orderBy('r.name', 'ASC');
     const visible = this.repository.visibleTo(user, 'r');
     query.where(visible.condition, visible.parameters);
+    if (user.apiKey?.roomIds) query.andWhere('r.id IN (:...keyRoomIds)', { keyRoomIds: user.apiKey.roomIds });
     const { entities, raw } = await query.getRawAndEntities<{ my_role: RoomMemberRole | null }>();
     return entities.map((room, i) => toRoomView(room, raw[i]?.my_role ?? null));
   }
@@ -214,6 +216,7 @@ export class RoomsService implements OnApplicationBootstrap {
 
   /** 404 for a room that does not exist, 403 for a private room the user is not in. */
   async access(user: AuthUser, roomId: string): Promise<RoomAccess> {
+    requireKeyRoom(user, roomId);
     const { entities, raw } = await this.rooms
       .createQueryBuilder('r')
       .leftJoin(RoomMemberEntity, 'm', 'm.room_id = r.id AND m.user_id = :userId', { userId: user.id })

@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { NOT_BLANK } from '../common/validation.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@chat/contract';
 import type { ChangePasswordRequest, CreateUserRequest, MeResponse, QuotaStatus, QuotaWindow, ResetPasswordRequest, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
 
-const ROLES: UserRole[] = ['admin', 'staff'];
+const ROLES: UserRole[] = ['admin', 'staff', 'service'];
+/** A person's role can change; a service account stays one (it has no password to sign in with). */
+const PERSON_ROLES: UserRole[] = ['admin', 'staff'];
 
 export class CreateUserDto implements CreateUserRequest {
   @ApiProperty({ example: 'alice', pattern: '^[a-zA-Z0-9_.-]{3,64}$' })
@@ -12,11 +14,12 @@ export class CreateUserDto implements CreateUserRequest {
   @Matches(/^[a-zA-Z0-9_.-]{3,64}$/, { message: 'username must be 3-64 letters, digits, dots, dashes or underscores' })
   username: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @ApiPropertyOptional({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: 'Required, except for role `service` (which must have none)' })
+  @ValidateIf((dto: CreateUserDto) => dto.role !== 'service')
   @IsString()
   @MinLength(PASSWORD_MIN_LENGTH)
   @MaxLength(PASSWORD_MAX_LENGTH)
-  password: string;
+  password?: string;
 
   @ApiProperty({ example: 'Alice Martin' })
   @IsString()
@@ -61,9 +64,9 @@ export class UpdateUserDto implements UpdateUserRequest {
   @Matches(NOT_BLANK, { message: 'displayName must not be blank' })
   displayName?: string;
 
-  @ApiPropertyOptional({ enum: ROLES })
+  @ApiPropertyOptional({ enum: PERSON_ROLES })
   @IsOptional()
-  @IsIn(ROLES)
+  @IsIn(PERSON_ROLES)
   role?: UserRole;
 
   @ApiPropertyOptional({ description: 'A disabled user cannot log in and is disconnected at once.' })

@@ -21,6 +21,9 @@ import { CreateUserDto, UpdateUserDto } from './users.dto.js';
 import { UserEntity } from './user.entity.js';
 import { isUniqueViolation } from '../database/postgres-errors.js';
 
+/** Not a scrypt hash, so verifyPassword never accepts anything for it. */
+const SERVICE_ACCOUNT_HASH = '!service-account';
+
 export function toUserView(user: UserEntity): UserView {
   const view: UserView = { id: user.id, username: user.username, displayName: user.displayName, role: user.role };
   if (user.mustChangePassword) view.mustChangePassword = true;
@@ -74,12 +77,12 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** `actor` null: the server itself (the first admin account). */
   async create(dto: CreateUserDto, actor: AuditActorRef | null, options: { mustChangePassword?: boolean } = {}): Promise<UserAdminView> {
-    assertPasswordPolicy(dto.password, dto.username);
+    const passwordHash = await this.initialPasswordHash(dto);
     const entity = this.users.create({
       username: dto.username,
       displayName: dto.displayName.trim(),
       role: dto.role,
-      passwordHash: await hashPassword(dto.password, this.config.passwordHash),
+      passwordHash,
       mustChangePassword: options.mustChangePassword ?? false,
     });
     try {
@@ -98,6 +101,17 @@ export class UsersService implements OnApplicationBootstrap {
       if (isUniqueViolation(error)) throw new AppException(ErrorCode.CONFLICT, `Username "${dto.username}" is taken`);
       throw error;
     }
+  }
+
+  /** A service account gets a hash no password matches: it never signs in, it acts through API keys. */
+  private async initialPasswordHash(dto: CreateUserDto): Promise<string> {
+    if (dto.role === 'service') {
+      if (dto.password !== undefined) throw AppException.validation(['a service account has no password; it uses API keys (POST /api/users/:userId/api-keys)']);
+      return SERVICE_ACCOUNT_HASH;
+    }
+    if (dto.password === undefined) throw AppException.validation(['password is required']);
+    assertPasswordPolicy(dto.password, dto.username);
+    return hashPassword(dto.password, this.config.passwordHash);
   }
 
   /**
@@ -124,6 +138,7 @@ export class UsersService implements OnApplicationBootstrap {
     const reset = await this.dataSource.transaction(async (manager) => {
       const user = await this.lockedWithHash(manager, userId);
       if (!user) throw new AppException(ErrorCode.NOT_FOUND, 'User not found');
+      if (user.role === 'service') throw new AppException(ErrorCode.CONFLICT, 'A service account has no password; create an API key for it instead');
       assertPasswordPolicy(newPassword, user.username);
       const stored = await this.storePassword(manager, user, newPassword, { mustChangePassword: true });
       await this.audit.record(manager, {
@@ -163,6 +178,9 @@ export class UsersService implements OnApplicationBootstrap {
       const admins: { id: string }[] = await manager.query(`SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`);
       const user = await manager.findOneBy(UserEntity, { id });
       if (!user) throw new AppException(ErrorCode.NOT_FOUND, 'User not found');
+      if (user.role === 'service' && dto.role !== undefined && dto.role !== 'service') {
+        throw new AppException(ErrorCode.CONFLICT, 'A service account cannot become a person’s account');
+      }
       const wasActiveAdmin = user.role === 'admin' && !user.disabled;
       const revoke = (dto.disabled === true && !user.disabled) || (dto.role !== undefined && dto.role !== user.role);
       const before = { ...user };
