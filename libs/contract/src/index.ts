@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './knowledge.js';
 export * from './rules.js';
 export * from './operations.js';
+export * from './sign-in.js';

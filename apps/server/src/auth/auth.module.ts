@@ -7,6 +7,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { JwtAuthGuard, RolesGuard } from './auth.guards.js';
 import { AuthService } from './auth.service.js';
+import { SsoRepository } from './oidc/sso.repository.js';
 
 @Global()
 @Module({
@@ -19,7 +20,7 @@ import { AuthService } from './auth.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtAuthGuard, RolesGuard],
-  exports: [AuthService, JwtAuthGuard, RolesGuard],
+  providers: [AuthService, SsoRepository, JwtAuthGuard, RolesGuard],
+  exports: [AuthService, SsoRepository, JwtAuthGuard, RolesGuard],
 })
 export class AuthModule {}
