@@ -44,7 +44,7 @@ async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 function loginPage(uid: string, error?: string): string {
-  return `<!doctype html><html><head><title>Test identity provider</title></head><body>
+  return `<!doctype html><html><head><title>Test identity provider</title><link rel="icon" href="data:,"></head><body>
 <h1>Test identity provider</h1>
 ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login">
