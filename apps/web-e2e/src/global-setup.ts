@@ -2,6 +2,7 @@
 // first runs server:build and web:build. For one run it
 //   1. creates a throw-away PostgreSQL database `chat_e2e_<random>` and a temporary data dir,
 //   2. starts the fake OpenAI-compatible server, so the assistant streams replies the specs script,
+//      and a real OpenID provider (oidc-provider) the console's "Sign in with SSO" goes to,
 //   3. starts the built server (dist/apps/server/main.js) on a free port against that database,
 //      with OPENAI_BASE_URL pointing at the fake, and waits until GET /health/ready answers 200,
 //   4. opens a small control endpoint through which the tests (in Playwright's worker process)
@@ -30,8 +31,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { FakeOpenAiServer, type FakeReply } from '@chat/server-testing';
-import { ADMIN, CHROMIUM, E2E_OUTPUT_DIR, LLM_MODEL, ROOT, SERVER_LOG } from './harness-paths.js';
+import { FakeOpenAiServer, startOidcProvider, type FakeReply } from '@chat/server-testing';
+import { ADMIN, CHROMIUM, E2E_OUTPUT_DIR, LLM_MODEL, ROOT, SERVER_LOG, SSO_ACCOUNT } from './harness-paths.js';
 
 const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'server', 'main.js');
 const WEB_DIST = join(ROOT, 'dist', 'apps', 'web');
@@ -228,6 +229,13 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     cleanups.push(() => fake.close());
 
     const port = await freePort();
+    // A real OpenID provider for the single sign-on spec; the console then offers both ways in.
+    const sso = { clientId: 'chat-e2e', clientSecret: randomBytes(16).toString('hex') };
+    const idp = await startOidcProvider({
+      clients: [{ ...sso, redirectUris: [`http://127.0.0.1:${port}/api/auth/oidc/callback`] }],
+      accounts: [{ sub: 'e2e-sso-subject', ...SSO_ACCOUNT }],
+    });
+    cleanups.push(() => idp.close());
     const server = new ServerProcess(
       {
         ...process.env,
@@ -249,6 +257,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
         RATE_LIMIT_MESSAGES_PER_MINUTE: process.env['RATE_LIMIT_MESSAGES_PER_MINUTE'] ?? '1000',
         // Every browser and REST client of the suite signs in from this one address.
         RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: process.env['RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE'] ?? '1000',
+        OIDC_ISSUER_URL: idp.issuer,
+        OIDC_CLIENT_ID: sso.clientId,
+        OIDC_CLIENT_SECRET: sso.clientSecret,
       },
       `http://127.0.0.1:${port}`,
     );

@@ -24,3 +24,6 @@ export const CHROMIUM_ARGS = [
 
 export const ADMIN = Object.freeze({ username: 'admin', password: 'admin-password-e2e' });
 export const LLM_MODEL = 'fake-e2e-model';
+
+/** The identity provider's one account: typed on its login page by the single sign-on spec. */
+export const SSO_ACCOUNT = Object.freeze({ preferred_username: 'sso.e2e', name: 'Sso Person', email: 'sso.e2e@corp.example' });

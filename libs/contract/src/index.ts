@@ -6,3 +6,4 @@ export * from './rules.js';
 export * from './operations.js';
 export * from './conversation.js';
 export * from './integrations.js';
+export * from './sign-in.js';

@@ -1,2 +1,3 @@
 export * from './fake-openai-server.js';
 export * from './redis-keys.js';
+export * from './oidc-provider.js';

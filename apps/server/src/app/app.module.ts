@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from '../admin/admin.module.js';
+import { SsoModule } from '../auth/oidc/sso.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { JwtAuthGuard, RolesGuard } from '../auth/auth.guards.js';
 import { ApiKeyScopeGuard } from '../auth/api-key-scope.js';
@@ -51,6 +52,7 @@ export class AppModule {
         ThrottlerModule.forRootAsync({ inject: [REDIS], useFactory: (redis: RedisClients | null) => throttlerOptions(config, redis) }),
         PresenceModule,
         AuthModule,
+        ...(config.oidc ? [SsoModule] : []),
         UsersModule,
         RoomsModule,
         MessagesModule,

@@ -1,11 +1,12 @@
 import { UsePipes, Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { HttpValidationPipe } from '../common/validation.js';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { LoginResponse, MeResponse } from '@chat/contract';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { AuthConfigResponse, LoginResponse, MeResponse } from '@chat/contract';
 import { RateLimit } from '../common/rate-limit.js';
 import { ChangePasswordDto, MeResponseDto } from '../users/users.dto.js';
 import { AllowedBeforePasswordChange, CurrentUser, Public } from './auth.decorators.js';
 import { LoginDto, LoginResponseDto } from './auth.dto.js';
+import { AuthConfigResponseDto } from './oidc/oidc.dto.js';
 import { AuthService } from './auth.service.js';
 import type { AuthUser } from './auth.types.js';
 
@@ -16,12 +17,20 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @Get('config')
+  @ApiOkResponse({ type: AuthConfigResponseDto, description: 'Which ways to sign in the console offers' })
+  config(): Promise<AuthConfigResponse> {
+    return this.auth.signInOptions();
+  }
+
+  @Public()
   @RateLimit('login', 'loginAddress')
   @Post('login')
   @HttpCode(200)
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiUnauthorizedResponse({ description: 'Invalid username or password' })
   @ApiTooManyRequestsResponse({ description: 'Too many attempts for this address and username' })
+  @ApiForbiddenResponse({ description: 'PASSWORD_LOGIN=false: only the bootstrap admin, until an admin has signed in through SSO' })
   login(@Body() dto: LoginDto): Promise<LoginResponse> {
     return this.auth.login(dto.username, dto.password);
   }

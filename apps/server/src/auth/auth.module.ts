@@ -10,6 +10,7 @@ import { AuthService } from './auth.service.js';
 import { ApiKeyScopeGuard } from './api-key-scope.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
+import { SsoRepository } from './oidc/sso.repository.js';
 
 @Global()
 @Module({
@@ -22,7 +23,7 @@ import { ApiKeysRepository } from './api-keys.repository.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtAuthGuard, RolesGuard, ApiKeyStrategy, ApiKeysRepository, ApiKeyScopeGuard],
-  exports: [AuthService, JwtAuthGuard, RolesGuard, ApiKeyStrategy, ApiKeysRepository, ApiKeyScopeGuard],
+  providers: [AuthService, SsoRepository, JwtAuthGuard, RolesGuard, ApiKeyStrategy, ApiKeysRepository, ApiKeyScopeGuard],
+  exports: [AuthService, SsoRepository, JwtAuthGuard, RolesGuard, ApiKeyStrategy, ApiKeysRepository, ApiKeyScopeGuard],
 })
 export class AuthModule {}

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, LoginResponse } from '@chat/contract';
-import type { MeResponse } from '@chat/contract';
+import type { AuthConfigResponse, MeResponse } from '@chat/contract';
 import { QuotasService } from '../quotas/quotas.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppException } from '../common/app-exception.js';
@@ -13,6 +13,7 @@ import type { AuthUser, JwtClaims } from './auth.types.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hasher.js';
 import { normalizeUsername } from './password-policy.js';
+import { SsoRepository } from './oidc/sso.repository.js';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,10 +34,30 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly quotas: QuotasService,
+    private readonly sso: SsoRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** What the sign-in page offers. */
+  async signInOptions(): Promise<AuthConfigResponse> {
+    return { sso: this.config.oidc !== null, passwordLogin: this.config.passwordLogin || !(await this.sso.ssoAdminExists()) };
+  }
+
+  /**
+   * PASSWORD_LOGIN=false leaves one way in without the provider: the bootstrap admin (ADMIN_USERNAME),
+   * until an admin has signed in through single sign-on. Then it is retired too, so no local
+   * password outlives the switch to the company's sign-in.
+   */
+  private async passwordLoginAllowed(username: string): Promise<boolean> {
+    if (this.config.passwordLogin) return true;
+    return username === normalizeUsername(this.config.adminUsername) && !(await this.sso.ssoAdminExists());
+  }
+
   async login(username: string, password: string): Promise<LoginResponse> {
+    if (!(await this.passwordLoginAllowed(normalizeUsername(username)))) {
+      await this.audit.recordAlone({ action: 'auth.login_failed', actor: { id: null, username }, details: { reason: 'password_login_disabled' } });
+      throw AppException.forbidden('Password sign-in is turned off here; sign in with SSO');
+    }
     if (this.hashing >= this.config.loginMaxConcurrentHashes) {
       throw new AppException(ErrorCode.RATE_LIMITED, 'Too many sign-ins at once; retry in a moment', { retryAfterMs: 1000 });
     }
@@ -46,8 +67,9 @@ export class AuthService {
     try {
       user = await this.users.findForLogin(normalizeUsername(username));
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.config.passwordHash);
-      valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
-      if (user && valid && !user.disabled && needsRehash(user.passwordHash, this.config.passwordHash)) await this.users.rehash(user.id, password);
+      // An account of single sign-on has no password: it is compared with the dummy, and fails.
+      valid = (await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash))) && !!user?.passwordHash;
+      if (user?.passwordHash && valid && !user.disabled && needsRehash(user.passwordHash, this.config.passwordHash)) await this.users.rehash(user.id, password);
     } finally {
       this.hashing--;
     }
@@ -57,12 +79,12 @@ export class AuthService {
         action: 'auth.login_failed',
         actor: { id: user?.id ?? null, username: user?.username ?? username },
         ...(user ? { target: { type: 'user', id: user.id } } : {}),
-        details: { reason: !user ? 'unknown_user' : !valid ? 'wrong_password' : 'disabled' },
+        details: { reason: !user ? 'unknown_user' : user.passwordHash === null ? 'sso_only' : !valid ? 'wrong_password' : 'disabled' },
       });
       throw new AppException(ErrorCode.UNAUTHORIZED, 'Invalid username or password');
     }
     await this.audit.recordAlone({ action: 'auth.login', actor: user, target: { type: 'user', id: user.id } });
-    return this.issue(user);
+    return this.issueSession(user);
   }
 
   /** The caller, with what is left of their assistant budget. */
@@ -72,7 +94,7 @@ export class AuthService {
 
   /** A password change ends every session; the caller gets a fresh token to carry on. */
   async changePassword(user: AuthUser, currentPassword: string, newPassword: string): Promise<LoginResponse> {
-    return this.issue(await this.users.changePassword(user.id, currentPassword, newPassword));
+    return this.issueSession(await this.users.changePassword(user.id, currentPassword, newPassword));
   }
 
   logout(user: AuthUser): Promise<void> {
@@ -99,7 +121,8 @@ export class AuthService {
     return { user: toUserView(user), expiresAt: claims.exp };
   }
 
-  private async issue(user: UserEntity): Promise<LoginResponse> {
+  /** The session of a sign-in, by password or by single sign-on. */
+  async issueSession(user: UserEntity): Promise<LoginResponse> {
     const claims: Omit<JwtClaims, 'iat' | 'exp'> = { sub: user.id, username: user.username, role: user.role, ver: user.tokenVersion };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.jwtExpiresInSeconds });
     return { accessToken, expiresIn: this.config.jwtExpiresInSeconds, user: toUserView(user) };

@@ -44,7 +44,51 @@ describe(loadConfig.name, () => {
       webRoot: resolve('dist/apps/web/browser'),
       // No REDIS_URL: one instance, everything in memory.
       redis: null,
+      publicUrl: null,
+      oidc: null,
+      passwordLogin: true,
     });
+  });
+
+  const OIDC = { OIDC_ISSUER_URL: 'https://idp.example.com/realms/staff', OIDC_CLIENT_ID: 'chat', OIDC_CLIENT_SECRET: 'client-secret' };
+
+  it('should read the single sign-on settings, with the default scopes and redirect', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, ...OIDC, PUBLIC_URL: 'https://chat.example.com/' })).toMatchObject({
+      publicUrl: 'https://chat.example.com',
+      passwordLogin: true,
+      oidc: { issuerUrl: 'https://idp.example.com/realms/staff', clientId: 'chat', clientSecret: 'client-secret', redirectUrl: null, scopes: 'openid profile email', roleClaim: null, adminValues: [] },
+    });
+    const mapped = loadConfig({
+      JWT_SECRET: SECRET,
+      ...OIDC,
+      OIDC_REDIRECT_URL: 'https://chat.example.com/api/auth/oidc/callback',
+      OIDC_SCOPES: 'openid profile groups',
+      OIDC_ROLE_CLAIM: 'groups',
+      OIDC_ADMIN_VALUES: 'chat-admins, it ',
+      PASSWORD_LOGIN: 'false',
+    });
+    expect(mapped.oidc).toMatchObject({ redirectUrl: 'https://chat.example.com/api/auth/oidc/callback', scopes: 'openid profile groups', roleClaim: 'groups', adminValues: ['chat-admins', 'it'] });
+    expect(mapped.passwordLogin).toBe(false);
+    // Plain http only to this machine: development and the tests' provider.
+    expect(loadConfig({ JWT_SECRET: SECRET, ...OIDC, OIDC_ISSUER_URL: 'http://127.0.0.1:4000' }).oidc?.issuerUrl).toBe('http://127.0.0.1:4000/');
+  });
+
+  it.each([
+    [{ OIDC_ISSUER_URL: OIDC.OIDC_ISSUER_URL, OIDC_CLIENT_ID: 'chat' }, 'OIDC_CLIENT_SECRET'],
+    [{ OIDC_CLIENT_SECRET: 'x' }, 'OIDC_ISSUER_URL'],
+    [{ ...OIDC, OIDC_ISSUER_URL: 'http://idp.example.com' }, 'OIDC_ISSUER_URL'],
+    [{ ...OIDC, OIDC_ISSUER_URL: 'not a url' }, 'OIDC_ISSUER_URL'],
+    [{ ...OIDC, OIDC_REDIRECT_URL: 'http://chat.example.com/cb' }, 'OIDC_REDIRECT_URL'],
+    [{ ...OIDC, OIDC_SCOPES: 'profile email' }, 'OIDC_SCOPES'],
+    [{ ...OIDC, OIDC_ROLE_CLAIM: 'groups' }, 'OIDC_ADMIN_VALUES'],
+    [{ ...OIDC, OIDC_ADMIN_VALUES: 'admins' }, 'OIDC_ROLE_CLAIM'],
+    [{ OIDC_ROLE_CLAIM: 'groups' }, 'OIDC_ROLE_CLAIM'],
+    [{ PASSWORD_LOGIN: 'false' }, 'PASSWORD_LOGIN'],
+    [{ ...OIDC, PASSWORD_LOGIN: 'nope' }, 'PASSWORD_LOGIN'],
+    [{ PUBLIC_URL: 'https://chat.example.com/app' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'http://chat.example.com' }, 'PUBLIC_URL'],
+  ])('should refuse the single sign-on settings %j naming %s', (env, variable) => {
+    expect(() => loadConfig({ JWT_SECRET: SECRET, ...env })).toThrow(expect.objectContaining({ variable }));
   });
 
   it('should read the Redis settings, with the default prefix and heartbeat', () => {

@@ -74,6 +74,24 @@ export interface AppConfig {
   integrations: IntegrationsConfig;
   /** Null: one instance, everything in memory. */
   redis: RedisConfig | null;
+  /** The origin users reach the console and API at (`https://chat.example.com`); null: taken from each request (Host, and X-Forwarded-* under TRUST_PROXY). */
+  publicUrl: string | null;
+  /** Null: single sign-on is off. */
+  oidc: OidcConfig | null;
+  /** False: only single sign-on, except the first admin's bootstrap (see AuthService.passwordLoginAllowed). */
+  passwordLogin: boolean;
+}
+
+export interface OidcConfig {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Null: `<public origin>/api/auth/oidc/callback`. */
+  redirectUrl: string | null;
+  scopes: string;
+  /** A claim (string or array, e.g. `groups`) whose values decide the admin role at every sign-in; null: roles are managed here. */
+  roleClaim: string | null;
+  adminValues: string[];
 }
 
 export interface RedisConfig {
@@ -365,6 +383,56 @@ function redisConfig(env: Env): RedisConfig | null {
   return { url: raw, keyPrefix, heartbeatMs: int(env, 'INSTANCE_HEARTBEAT_MS', 5000, 100, 60_000) };
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** http(s) URL; plain http only to this machine (development, tests), since tokens and codes cross it. */
+function httpsUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+    throw new ConfigError(name, `must be an https:// URL (http:// only for localhost), got "${raw}"`);
+  }
+  return url;
+}
+
+function publicUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  const url = httpsUrl('PUBLIC_URL', value);
+  if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError('PUBLIC_URL', `must be an origin only (scheme://host[:port]), got "${value}"`);
+  return url.origin;
+}
+
+function oidcConfig(env: Env): OidcConfig | null {
+  const required = ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+  const given = required.filter((name) => env[name]?.trim());
+  if (given.length === 0) {
+    for (const name of ['OIDC_REDIRECT_URL', 'OIDC_ROLE_CLAIM', 'OIDC_ADMIN_VALUES', 'OIDC_SCOPES']) {
+      if (env[name]?.trim()) throw new ConfigError(name, 'needs OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+    }
+    return null;
+  }
+  const missing = required.find((name) => !env[name]?.trim());
+  if (missing) throw new ConfigError(missing, `is required when ${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} set (single sign-on needs all three)`);
+  const issuerUrl = httpsUrl('OIDC_ISSUER_URL', env['OIDC_ISSUER_URL']!.trim()).href;
+  const redirectRaw = env['OIDC_REDIRECT_URL']?.trim();
+  const redirectUrl = redirectRaw ? httpsUrl('OIDC_REDIRECT_URL', redirectRaw).href : null;
+  const scopes = env['OIDC_SCOPES']?.trim() || 'openid profile email';
+  if (!scopes.split(/\s+/).includes('openid')) throw new ConfigError('OIDC_SCOPES', `must include openid, got "${scopes}"`);
+  const roleClaim = env['OIDC_ROLE_CLAIM']?.trim() || null;
+  if (roleClaim !== null && !/^[A-Za-z0-9_:./-]{1,128}$/.test(roleClaim)) throw new ConfigError('OIDC_ROLE_CLAIM', `must be a claim name, got "${roleClaim}"`);
+  const adminValues = (env['OIDC_ADMIN_VALUES'] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  if (roleClaim !== null && adminValues.length === 0) throw new ConfigError('OIDC_ADMIN_VALUES', 'must list the claim values that make an admin (comma-separated) when OIDC_ROLE_CLAIM is set');
+  if (roleClaim === null && adminValues.length > 0) throw new ConfigError('OIDC_ROLE_CLAIM', 'must name the claim OIDC_ADMIN_VALUES are compared with');
+  const clientId = env['OIDC_CLIENT_ID']!.trim();
+  if (clientId.length > 256) throw new ConfigError('OIDC_CLIENT_ID', 'must be at most 256 characters');
+  return { issuerUrl, clientId, clientSecret: env['OIDC_CLIENT_SECRET']!.trim(), redirectUrl, scopes, roleClaim, adminValues };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = env['NODE_ENV']?.trim() || 'development';
   const dataDir = resolve(env['DATA_DIR']?.trim() || './.data');
@@ -382,6 +450,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (adminPassword !== null && [...adminPassword].length < PASSWORD_MIN_LENGTH) {
     throw new ConfigError('ADMIN_PASSWORD', `must be at least ${PASSWORD_MIN_LENGTH} characters`);
   }
+  const oidc = oidcConfig(env);
+  const passwordLogin = bool(env, 'PASSWORD_LOGIN', true);
+  // With neither, nobody but the bootstrap admin could ever sign in.
+  if (!passwordLogin && !oidc) throw new ConfigError('PASSWORD_LOGIN', 'can be false only with single sign-on configured (OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)');
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -425,6 +497,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     knowledge: knowledgeConfig(env),
     integrations: integrationsConfig(env),
     redis: redisConfig(env),
+    publicUrl: publicUrl(env['PUBLIC_URL']),
+    oidc,
+    passwordLogin,
   };
 }
 

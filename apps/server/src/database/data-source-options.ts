@@ -12,6 +12,7 @@ import { AuditLogAndQuotas1766400000000 } from './migrations/1766400000000-audit
 import { MessageChanges1766450000000 } from './migrations/1766450000000-message-changes.js';
 import { Conversation1766500000000 } from './migrations/1766500000000-conversation.js';
 import { Integrations1766600000000 } from './migrations/1766600000000-integrations.js';
+import { SingleSignOn1766700000000 } from './migrations/1766700000000-single-sign-on.js';
 
 export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity, KnowledgeDocumentEntity, KnowledgeChunkEntity];
 export const MIGRATIONS = [
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   MessageChanges1766450000000,
   Conversation1766500000000,
   Integrations1766600000000,
+  SingleSignOn1766700000000,
 ];
 
 /**

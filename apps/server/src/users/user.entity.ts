@@ -15,8 +15,9 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 16 })
   role: UserRole;
 
-  @Column({ name: 'password_hash', type: 'text', select: false })
-  passwordHash: string;
+  /** Null: the account signs in only through single sign-on. */
+  @Column({ name: 'password_hash', type: 'text', select: false, nullable: true })
+  passwordHash: string | null;
 
   @Column({ type: 'boolean', default: false })
   disabled: boolean;

@@ -17,6 +17,8 @@ import { assertPasswordPolicy } from '../auth/password-policy.js';
 
 /** In DATA_DIR: the generated first admin password, readable by the server's user only. */
 export const ADMIN_PASSWORD_FILE = 'admin-password';
+
+const SSO_ONLY_MESSAGE = 'This account signs in through single sign-on and has no password here';
 import { CreateUserDto, UpdateUserDto } from './users.dto.js';
 import { UserEntity } from './user.entity.js';
 import { isUniqueViolation } from '../database/postgres-errors.js';
@@ -122,6 +124,7 @@ export class UsersService implements OnApplicationBootstrap {
     const changed = await this.dataSource.transaction(async (manager) => {
       const user = await this.lockedWithHash(manager, userId);
       if (!user || user.disabled) throw new AppException(ErrorCode.UNAUTHORIZED, 'Account is disabled or no longer exists');
+      if (user.passwordHash === null) throw AppException.forbidden(SSO_ONLY_MESSAGE);
       if (!(await verifyPassword(currentPassword, user.passwordHash))) throw new AppException(ErrorCode.UNAUTHORIZED, 'Current password is wrong');
       assertPasswordPolicy(newPassword, user.username);
       if (await verifyPassword(newPassword, user.passwordHash)) throw AppException.validation(['newPassword must differ from the current one']);
@@ -139,6 +142,8 @@ export class UsersService implements OnApplicationBootstrap {
       const user = await this.lockedWithHash(manager, userId);
       if (!user) throw new AppException(ErrorCode.NOT_FOUND, 'User not found');
       if (user.role === 'service') throw new AppException(ErrorCode.CONFLICT, 'A service account has no password; create an API key for it instead');
+      // A local password would be a way in that the identity provider does not control.
+      if (user.passwordHash === null) throw AppException.forbidden(SSO_ONLY_MESSAGE);
       assertPasswordPolicy(newPassword, user.username);
       const stored = await this.storePassword(manager, user, newPassword, { mustChangePassword: true });
       await this.audit.record(manager, {

@@ -126,6 +126,12 @@ describe('AuthController', () => {
       });
     });
 
+    it('should tell the sign-in page that only the password form is on when single sign-on is not configured', async () => {
+      expect(await t.http('GET', '/api/auth/config')).toEqual({ status: 200, body: { sso: false, passwordLogin: true } });
+      // No provider, no SSO routes.
+      expect((await t.http('GET', '/api/auth/oidc/login')).status).toBe(404);
+    });
+
     it('should return the admin created at start-up', async () => {
       const response = await t.http<UserView>('GET', '/api/auth/me', { token: t.adminToken });
       expect(response.status).toBe(200);
@@ -144,6 +150,8 @@ describe('AuthController', () => {
         if (!path.startsWith('/api/')) continue;
         for (const method of Object.keys(operations)) {
           if (path === '/api/auth/login' && method === 'post') continue;
+          // The sign-in page reads it before anyone is signed in.
+          if (path === '/api/auth/config' && method === 'get') continue;
           const url = path.replace('{roomId}', 'general').replace(/\{(id|userId)\}/g, uuid);
           const body = ['post', 'put', 'patch'].includes(method) ? {} : undefined;
           const response = await t.http(method.toUpperCase(), url, { body });

@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter, Router } from '@angular/router';
+import { ActivatedRoute, convertToParamMap, provideRouter, Router } from '@angular/router';
 import { memoryStorage, SESSION_STORAGE, SessionStore } from '@chat/web-data-access';
 import { LoginPageComponent } from './login-page.component';
 
@@ -59,5 +59,50 @@ describe(LoginPageComponent.name, () => {
     const fixture = TestBed.createComponent(LoginPageComponent);
     await fixture.whenStable();
     expect((fixture.nativeElement as HTMLElement).querySelector('[data-testid=login-notice]')?.textContent).toContain('session has ended');
+  });
+});
+
+describe(`${LoginPageComponent.name} with single sign-on`, () => {
+  function setUp(route: { fragment?: string; query?: Record<string, string> }) {
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([]),
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        { provide: SESSION_STORAGE, useValue: memoryStorage() },
+        { provide: ActivatedRoute, useValue: { snapshot: { fragment: route.fragment ?? null, queryParamMap: convertToParamMap(route.query ?? {}) } } },
+      ],
+    });
+  }
+
+  it('should offer "Sign in with SSO" and hide the password form when password sign-in is off', async () => {
+    setUp({ query: { returnUrl: '/rooms/r1' } });
+    const fixture = TestBed.createComponent(LoginPageComponent);
+    TestBed.inject(HttpTestingController).expectOne('/api/auth/config').flush({ sso: true, passwordLogin: false });
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.querySelector('[data-testid=login-sso]')?.getAttribute('href')).toBe('/api/auth/oidc/login?returnTo=%2Frooms%2Fr1');
+    expect(el.querySelector('[data-testid=login-form]')).toBeNull();
+  });
+
+  it('should exchange the code the provider sign-in came back with, and go on', async () => {
+    setUp({ fragment: 'sso=one-time-code-0123456789', query: { returnUrl: '/rooms/r1' } });
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigateByUrl').mockResolvedValue(true);
+    const fixture = TestBed.createComponent(LoginPageComponent);
+    fixture.detectChanges();
+    const http = TestBed.inject(HttpTestingController);
+    const exchange = http.expectOne('/api/auth/oidc/exchange');
+    expect(exchange.request.body).toEqual({ code: 'one-time-code-0123456789' });
+    exchange.flush({ accessToken: 'jwt', expiresIn: 3600, user: { id: 'u1', username: 'alice', displayName: 'Alice', role: 'staff' } });
+    expect(TestBed.inject(SessionStore).token).toBe('jwt');
+    expect(navigate).toHaveBeenCalledWith('/rooms/r1', { replaceUrl: true });
+  });
+
+  it('should explain an SSO failure code', async () => {
+    setUp({ query: { ssoError: 'SSO_ACCOUNT_DISABLED' } });
+    const fixture = TestBed.createComponent(LoginPageComponent);
+    fixture.detectChanges();
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).querySelector('[data-testid=sso-error]')?.textContent).toContain('Your account is disabled');
   });
 });

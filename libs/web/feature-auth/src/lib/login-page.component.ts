@@ -1,8 +1,11 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router } from '@angular/router';
-import { PASSWORD_MIN_LENGTH } from '@chat/contract';
-import { describeApiError, SessionStore, toApiError } from '@chat/web-data-access';
+import { PASSWORD_MIN_LENGTH, SSO_ERROR_MESSAGES } from '@chat/contract';
+import type { SsoError } from '@chat/contract';
+import { AuthApi, describeApiError, SessionStore, toApiError } from '@chat/web-data-access';
+import { catchError, of } from 'rxjs';
 
 /** Sign-in. After it, the user goes back to where they were sent from (a shared room link, say). */
 @Component({
@@ -15,7 +18,12 @@ import { describeApiError, SessionStore, toApiError } from '@chat/web-data-acces
       @if (session.notice(); as notice) {
         <p class="notice" role="alert" data-testid="login-notice">{{ notice }}</p>
       }
-      @if (changing()) {
+      @if (ssoError(); as message) {
+        <p class="error" role="alert" data-testid="sso-error">{{ message }}</p>
+      }
+      @if (completingSso()) {
+        <p role="status" data-testid="sso-completing">Signing you in…</p>
+      } @else if (changing()) {
         <form (ngSubmit)="change()" data-testid="change-password-form" novalidate>
           <p class="notice" role="status">Choose a new password before you continue: at least {{ minLength }} characters, not your username, not a common password.</p>
           <label for="new-password">New password</label>
@@ -28,6 +36,13 @@ import { describeApiError, SessionStore, toApiError } from '@chat/web-data-acces
           <button type="submit" class="primary" [disabled]="busy()">{{ busy() ? 'Saving…' : 'Change password' }}</button>
         </form>
       } @else {
+      @if (options()?.sso) {
+        <a class="sso" data-testid="login-sso" [href]="ssoHref()">Sign in with SSO</a>
+        @if (passwordLogin()) {
+          <p class="divider" aria-hidden="true">or with a password</p>
+        }
+      }
+      @if (passwordLogin()) {
       <form (ngSubmit)="submit()" data-testid="login-form" novalidate>
         <label for="login-username">Username</label>
         <input
@@ -56,6 +71,7 @@ import { describeApiError, SessionStore, toApiError } from '@chat/web-data-acces
         <button type="submit" class="primary" data-testid="login-submit" [disabled]="busy()">{{ busy() ? 'Signing in…' : 'Sign in' }}</button>
       </form>
       }
+      }
     </section>
   `,
   styles: `
@@ -68,12 +84,22 @@ import { describeApiError, SessionStore, toApiError } from '@chat/web-data-acces
     .primary { margin-top: 1rem; }
     .notice { background: var(--c-warning-bg); color: var(--c-text); border: 1px solid var(--c-warning); border-radius: 8px; padding: 0.6rem 0.75rem; margin: 0 0 0.75rem; }
     .error { color: var(--c-danger); margin: 0.5rem 0 0; }
+    .sso { display: block; text-align: center; text-decoration: none; margin: 0 0 0.5rem; padding: 0.6rem 0.75rem; border-radius: 8px; background: var(--c-accent); color: var(--c-on-accent); font-weight: 600; }
+    .divider { text-align: center; color: var(--c-text-muted); font-size: 0.85rem; margin: 0.75rem 0 0.25rem; }
   `,
 })
-export class LoginPageComponent {
+export class LoginPageComponent implements OnInit {
   protected readonly session = inject(SessionStore);
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
+  private readonly api = inject(AuthApi);
+
+  /** Until the server answers (or if it cannot), the password form shows, as before single sign-on existed. */
+  protected readonly options = toSignal(this.api.config().pipe(catchError(() => of(null))), { initialValue: null });
+  protected readonly passwordLogin = computed(() => this.options()?.passwordLogin ?? true);
+  protected readonly ssoHref = computed(() => this.api.ssoLoginUrl(this.safeReturnUrl()));
+  protected readonly ssoError = signal<string | null>(null);
+  protected readonly completingSso = signal(false);
 
   protected username = '';
   protected password = '';
@@ -84,6 +110,23 @@ export class LoginPageComponent {
   protected readonly minLength = PASSWORD_MIN_LENGTH;
   protected newPassword = '';
   protected repeatPassword = '';
+
+  /** Back from the identity provider: `#sso=<one-time code>` to exchange, or `?ssoError=CODE` to explain. */
+  ngOnInit(): void {
+    const failure = this.route.snapshot.queryParamMap.get('ssoError');
+    if (failure) this.ssoError.set(SSO_ERROR_MESSAGES[failure as SsoError] ?? SSO_ERROR_MESSAGES.SSO_FAILED);
+    const code = new URLSearchParams(this.route.snapshot.fragment ?? '').get('sso');
+    if (!code) return;
+    this.completingSso.set(true);
+    this.session.completeSso(code).subscribe({
+      // replaceUrl: the used code leaves the history.
+      next: () => void this.router.navigateByUrl(this.safeReturnUrl(), { replaceUrl: true }),
+      error: (error: unknown) => {
+        this.completingSso.set(false);
+        this.ssoError.set(toApiError(error).status === 401 ? SSO_ERROR_MESSAGES.SSO_EXPIRED : describeApiError(error));
+      },
+    });
+  }
 
   protected submit(): void {
     if (this.busy()) return;

@@ -1,6 +1,6 @@
 import { HttpClient, HttpHeaders } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import type { ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse } from '@chat/contract';
+import type { AuthConfigResponse, ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse, SsoExchangeRequest } from '@chat/contract';
 import type { Observable } from 'rxjs';
 import { apiUrl } from './api-url';
 
@@ -11,6 +11,21 @@ export class AuthApi {
 
   login(request: LoginRequest): Observable<LoginResponse> {
     return this.http.post<LoginResponse>(this.url('auth/login'), request);
+  }
+
+  /** Which ways to sign in the server offers (single sign-on, the password form). */
+  config(): Observable<AuthConfigResponse> {
+    return this.http.get<AuthConfigResponse>(this.url('auth/config'));
+  }
+
+  /** Where the browser goes to sign in at the identity provider; it comes back to `/login#sso=<code>`. */
+  ssoLoginUrl(returnTo: string): string {
+    return `${this.url('auth/oidc/login')}?returnTo=${encodeURIComponent(returnTo)}`;
+  }
+
+  /** The one-time code of a finished single sign-on, for the session. */
+  exchangeSso(request: SsoExchangeRequest): Observable<LoginResponse> {
+    return this.http.post<LoginResponse>(this.url('auth/oidc/exchange'), request);
   }
 
   /** With the token of a sign-in that must change its password first (not yet the session's). */

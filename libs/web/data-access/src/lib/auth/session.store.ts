@@ -64,6 +64,14 @@ export class SessionStore {
     );
   }
 
+  /** A finished single sign-on: its one-time code from the redirect becomes the session. */
+  completeSso(code: string): Observable<UserView> {
+    return this.api.exchangeSso({ code }).pipe(
+      tap((response) => this.start(response)),
+      map((response) => response.user),
+    );
+  }
+
   changePassword(currentPassword: string, newPassword: string): Observable<UserView> {
     const token = this.pendingChange?.accessToken ?? this.token ?? '';
     return this.api.changePassword(token, { currentPassword, newPassword }).pipe(
