@@ -52,4 +52,8 @@ export class MessageEntity {
   /** The top-level message this one replies to, in a thread. */
   @Column({ name: 'thread_id', type: 'uuid', nullable: true })
   threadId: string | null;
+
+  /** Tokens of `content` (the assistant's prompt budget); null until first counted. */
+  @Column({ name: 'token_count', type: 'integer', nullable: true })
+  tokenCount: number | null;
 }
