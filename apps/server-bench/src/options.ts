@@ -24,8 +24,15 @@ export interface BenchOptions {
   /** Upper bound on the naive one-INSERT-at-a-time baseline, so a slow disk cannot blow the time budget. */
   naiveMaxSeconds: number;
   pgAdminUrl: string;
-  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `cluster`: only two instances through Redis; `all`: every one. */
-  only: 'all' | 'chat' | 'ai' | 'cluster';
+  /** Second fan-out run's window (the first uses `window`). */
+  smallWindow: number;
+  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `cluster`: only two instances through Redis; `idle`: only idle connections; `all`: every one. */
+  only: 'all' | 'chat' | 'ai' | 'cluster' | 'idle';
+  /** Idle sockets held in the first step of the idle part (the second holds twice as many), spread over `idleRooms` rooms. */
+  idleSockets: number;
+  idleRooms: number;
+  /** join_room calls timed, one at a time, at each step of the idle part. */
+  idleJoins: number;
   /** The Redis the two-instance run joins its instances through. */
   redisUrl: string;
   /** Assistant replies streaming at once in the concurrent runs (the other runs have one). */
@@ -56,7 +63,7 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 
 function only(env: Env): BenchOptions['only'] {
   const raw = env['BENCH_ONLY']?.trim().toLowerCase() || 'all';
-  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai' && raw !== 'cluster') throw new Error(`BENCH_ONLY must be chat, ai, cluster or all, got "${raw}"`);
+  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai' && raw !== 'cluster' && raw !== 'idle') throw new Error(`BENCH_ONLY must be chat, ai, cluster, idle or all, got "${raw}"`);
   return raw;
 }
 
@@ -65,6 +72,7 @@ export function readOptions(env: Env = process.env): BenchOptions {
     receivers: int(env, 'BENCH_RECEIVERS', 100, 1, 10_000),
     senders: int(env, 'BENCH_SENDERS', 4, 1, 1_000),
     window: int(env, 'BENCH_WINDOW', 16, 1, 10_000),
+    smallWindow: int(env, 'BENCH_SMALL_WINDOW', 4, 1, 10_000),
     messages: int(env, 'BENCH_MESSAGES', 4000, 1, 10_000_000),
     warmupMessages: int(env, 'BENCH_WARMUP_MESSAGES', 400, 0, 10_000_000),
     lightMessages: int(env, 'BENCH_LIGHT_MESSAGES', 300, 1, 10_000_000),
@@ -77,6 +85,9 @@ export function readOptions(env: Env = process.env): BenchOptions {
     naiveMaxSeconds: int(env, 'BENCH_NAIVE_MAX_SECONDS', 15, 1, 3600),
     pgAdminUrl: env['BENCH_PG_ADMIN_URL']?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres',
     only: only(env),
+    idleSockets: int(env, 'BENCH_IDLE_SOCKETS', 5000, 1, 50_000),
+    idleRooms: int(env, 'BENCH_IDLE_ROOMS', 50, 1, 1000),
+    idleJoins: int(env, 'BENCH_IDLE_JOINS', 200, 1, 100_000),
     redisUrl: env['BENCH_REDIS_URL']?.trim() || 'redis://127.0.0.1:6379',
     aiStreams: int(env, 'BENCH_AI_STREAMS', 100, 1, 1000),
     aiTokens: int(env, 'BENCH_AI_TOKENS', 40, 2, 10_000),

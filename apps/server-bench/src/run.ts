@@ -6,7 +6,8 @@
  * (ai-bench.ts): time to first token and gaps between tokens through the app against the same fake
  * upstream read directly; exits non-zero if any reply lost, repeated or reordered a token.
  * Then two instances through Redis against one (cluster-bench.ts).
- * BENCH_ONLY=chat, ai or cluster runs one of them.
+ * Then idle connections held open (idle-bench.ts), each server in its own process. Last, one table
+ * with every goal of the performance issue (goals.ts). BENCH_ONLY=chat, ai, cluster or idle runs one part.
  */
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
@@ -18,6 +19,8 @@ import { MessageWriter } from '../../server/src/messages/message-writer.js';
 import { aiFaults, measureAi, reportAi, type AiResults } from './ai-bench.js';
 import { clusterFaults, measureCluster, reportCluster, type ClusterResults } from './cluster-bench.js';
 import { startBareServer } from './bare-server.js';
+import { reportGoals } from './goals.js';
+import { measureIdle, reportIdle, type IdleResults } from './idle-bench.js';
 import { othersShare, postgresCpuMeter } from './cpu.js';
 import { createBenchDatabase, startFullStack, type FullStack } from './full-stack.js';
 import { LoadDriver, loadTag, type LoadOutcome, type Measured } from './load-driver.js';
@@ -49,6 +52,7 @@ function roomRuns(options: BenchOptions): RunSpec[] {
   return [
     { label: 'fan-out', senders: options.senders, window: options.window, messages: options.messages },
     { label: 'light', senders: 1, window: 1, messages: options.lightMessages },
+    { label: `fan-out w${options.smallWindow}`, senders: options.senders, window: options.smallWindow, messages: options.messages },
   ];
 }
 
@@ -239,8 +243,8 @@ async function measureAll(options: BenchOptions, driver: LoadDriver, cleanups: C
 }
 
 function report(options: BenchOptions, { bareRoom, barePersist, fullRoom, fullPersist, writer, rows, naive, naivePool }: Results): void {
-  const [bf, bl] = bareRoom.measured;
-  const [ff, fl] = fullRoom.measured;
+  const [bf, bl, bs] = bareRoom.measured;
+  const [ff, fl, fs] = fullRoom.measured;
   const [bp] = barePersist.measured;
   const [fp] = fullPersist.measured;
   const deliveriesPerSec = (m: Measured) => (m.run.deliveries / m.run.deliverMs) * 1000;
@@ -270,6 +274,12 @@ function report(options: BenchOptions, { bareRoom, barePersist, fullRoom, fullPe
       ['postgres backends CPU us/message', '-', ms(pgPerMsg(ff)), ''],
       ['busy: server / client event loop', busy(bf), busy(ff), ''],
       ['lost/dup/reordered/seq-gaps', bad(bf), bad(ff), ''],
+      [`same senders x window ${bs.run.window}:`, '', '', ''],
+      row('  deliveries/s', deliveriesPerSec(bs), deliveriesPerSec(fs), num),
+      row('  latency p50 ms', lat(bs, 'p50'), lat(fs, 'p50')),
+      row('  latency p99 ms', lat(bs, 'p99'), lat(fs, 'p99')),
+      row('  server thread CPU us/message', cpuPerMsg(bs), cpuPerMsg(fs)),
+      ['  lost/dup/reordered/seq-gaps', bad(bs), bad(fs), ''],
     ]),
   );
 
@@ -302,8 +312,8 @@ function report(options: BenchOptions, { bareRoom, barePersist, fullRoom, fullPe
     ]),
   );
 
-  const contended = [bf, bl, bp, ff, fl, fp]
-    .map((m, i) => ({ name: ['bare fan-out', 'bare light', 'bare persist', 'full fan-out', 'full light', 'full persist'][i], share: othersShare(m.server) }))
+  const contended = [bf, bl, bs, bp, ff, fl, fs, fp]
+    .map((m, i) => ({ name: ['bare fan-out', 'bare light', 'bare fan-out small window', 'bare persist', 'full fan-out', 'full light', 'full fan-out small window', 'full persist'][i], share: othersShare(m.server) }))
     .filter((x) => x.share > 0.1);
   if (contended.length > 0) {
     console.log(
@@ -352,6 +362,7 @@ async function main(): Promise<number> {
   const chat = options.only === 'all' || options.only === 'chat';
   const ai = options.only === 'all' || options.only === 'ai';
   const cluster = options.only === 'all' || options.only === 'cluster';
+  const idle = options.only === 'all' || options.only === 'idle';
   console.log(`Chat server benchmark: ${versions()}, ${availableParallelism()} CPUs, load average ${loadText()} at start`);
   console.log('servers on the main thread, clients on a worker thread, PostgreSQL in its own processes: all on the same CPUs');
   if (chat) {
@@ -373,12 +384,14 @@ async function main(): Promise<number> {
   let results: Results | undefined;
   let aiResults: AiResults | undefined;
   let clusterResults: ClusterResults | null = null;
+  let idleResults: IdleResults | undefined;
   try {
     const driver = new LoadDriver();
     cleanups.push({ name: 'load worker', run: () => driver.close() });
     if (chat) results = await measureAll(options, driver, cleanups);
     if (ai) aiResults = await measureAi(options, driver, cleanups);
     if (cluster) clusterResults = await measureCluster(options, driver, cleanups);
+    if (idle) idleResults = await measureIdle(options, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup.run().catch((error: unknown) => failures.push(`closing ${cleanup.name} failed: ${String(error)}`));
@@ -398,6 +411,8 @@ async function main(): Promise<number> {
     failures.push(...clusterFaults(clusterResults));
     reportCluster(options, clusterResults);
   }
+  if (idleResults) reportIdle(options, idleResults);
+  reportGoals({ chat: results, ai: aiResults, cluster: cluster ? clusterResults : undefined, idle: idleResults });
   if (failures.length > 0) {
     console.log('\nFAILED:');
     for (const failure of failures) console.log(`  - ${failure}`);
@@ -407,6 +422,7 @@ async function main(): Promise<number> {
   if (results) ok.push('nothing lost, duplicated or reordered; every acknowledged message stored exactly once, seqs gap-free');
   if (aiResults) ok.push('every assistant reply complete, no token lost, duplicated or reordered, delta indexes contiguous');
   if (clusterResults) ok.push('two instances: nothing lost, duplicated or reordered on either');
+  if (idleResults) ok.push('every idle socket connected and joined');
   console.log(`\nOK: ${ok.join('; ')}.`);
   return 0;
 }

@@ -13,6 +13,7 @@ import { MessageChanges1766450000000 } from './migrations/1766450000000-message-
 import { Conversation1766500000000 } from './migrations/1766500000000-conversation.js';
 import { Integrations1766600000000 } from './migrations/1766600000000-integrations.js';
 import { SingleSignOn1766700000000 } from './migrations/1766700000000-single-sign-on.js';
+import { MessageTokenCounts1766800000000 } from './migrations/1766800000000-message-token-counts.js';
 
 export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity, KnowledgeDocumentEntity, KnowledgeChunkEntity];
 export const MIGRATIONS = [
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   Conversation1766500000000,
   Integrations1766600000000,
   SingleSignOn1766700000000,
+  MessageTokenCounts1766800000000,
 ];
 
 /**

@@ -23,13 +23,13 @@ import { DomainEvents } from '../common/domain-events.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig, LlmConfig } from '../config/app-config.js';
 import { MessageWriter } from '../messages/message-writer.js';
-import { MessagesRepository } from '../messages/messages.repository.js';
+import { CountedMessage, MessagesRepository } from '../messages/messages.repository.js';
 import { RoomSettings, RoomsRepository } from '../rooms/rooms.repository.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { DeltaCoalescer } from './delta-coalescer.js';
 import { Canceller, LlmFailure, LlmProvider, ReplyStopped } from './llm-provider.js';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';
-import { buildPrompt, PromptSource, tokensOf } from './prompt-builder.js';
+import { buildPrompt, ContentTokens, PromptSource, tokensOf } from './prompt-builder.js';
 import { ReplyHousekeeping } from './reply-housekeeping.js';
 import { StreamRelay } from './stream-relay.js';
 import { Ticket, UpstreamLimiter } from './upstream-limiter.js';
@@ -47,6 +47,23 @@ function citationsIn(text: string, sources: PromptSource[]): Pick<AiMessageMetad
   return citations.length ? { citations } : {};
 }
 const AI_WINDOW_MS = 60_000;
+
+/** Stored counts where there are; the others counted when the prompt asks for them, and collected to be stored. */
+function withTokenCounts(counted: CountedMessage[]): { history: ChatMessage[]; contentTokens: ContentTokens; counts: { id: string; changeSeq: number; tokenCount: number }[] } {
+  const byId = new Map(counted.map((c) => [c.message.id, c]));
+  const counts: { id: string; changeSeq: number; tokenCount: number }[] = [];
+  const contentTokens: ContentTokens = (message) => {
+    const entry = byId.get(message.id);
+    if (entry?.tokenCount != null) return entry.tokenCount;
+    const tokenCount = tokensOf(message.content);
+    if (entry) {
+      entry.tokenCount = tokenCount;
+      counts.push({ id: message.id, changeSeq: entry.changeSeq, tokenCount });
+    }
+    return tokenCount;
+  };
+  return { history: counted.map((c) => c.message), contentTokens, counts };
+}
 
 function untilAdmitted(admitted: Promise<void>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -224,10 +241,12 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     let canceller: Canceller | undefined;
     try {
       await untilAdmitted(ticket.admitted, controller.signal);
-      const [history, retrieved] = await Promise.all([this.history(question.roomId, question.seq), this.sourcesFor(question)]);
+      const [counted, retrieved] = await Promise.all([this.history(question.roomId, question.seq), this.sourcesFor(question)]);
+      const { history, contentTokens, counts } = withTokenCounts(counted);
       const prompt = buildPrompt({
         systemPrompt: room.systemPrompt,
         history,
+        contentTokens,
         question,
         contextTokens: this.llm.contextTokens,
         sources: retrieved,
@@ -235,6 +254,10 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
       });
       sources = prompt.sourcesUsed;
       promptTokens = prompt.promptTokens;
+      // Counted once, stored for every later question; the reply does not wait for it.
+      if (counts.length > 0) {
+        this.messages.storeTokenCounts(counts).catch((error: unknown) => this.logger.warn(`Storing token counts failed: ${String(error)}`));
+      }
       // Prompts hold private history and documents: their text is logged only when LOG_PROMPTS asks for it.
       const promptText = this.logPrompts ? `: ${JSON.stringify(prompt.messages)}` : '';
       this.logger.debug(
@@ -368,7 +391,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     return settings;
   }
 
-  private history(roomId: string, beforeSeq: number): Promise<ChatMessage[]> {
-    return this.messages.before(roomId, beforeSeq, HISTORY_WINDOW);
+  private history(roomId: string, beforeSeq: number): Promise<CountedMessage[]> {
+    return this.messages.beforeWithTokens(roomId, beforeSeq, HISTORY_WINDOW);
   }
 }

@@ -1,11 +1,12 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { ErrorCode } from '@chat/contract';
 import type { LlmConfig } from '../config/app-config.js';
+import { streamChatCompletion, UpstreamConnectionError, UpstreamHttpError, UpstreamStreamError } from './chat-completions-stream.js';
 import { LlmChunk, LlmFailure, LlmProvider, LlmRequest } from './llm-provider.js';
 
 const RETRY_AFTER_CAP_MS = 30_000;
 
-function retryAfterMs(error: APIError): number | undefined {
+function retryAfterMs(error: { headers?: Headers }): number | undefined {
   const header = error.headers?.get('retry-after-ms') ?? error.headers?.get('retry-after');
   if (!header) return undefined;
   const isMs = error.headers?.get('retry-after-ms') !== null && error.headers?.get('retry-after-ms') !== undefined;
@@ -18,12 +19,12 @@ function retryAfterMs(error: APIError): number | undefined {
 /** Maps what the openai package throws to what the asker is told. */
 export function toLlmFailure(error: unknown): unknown {
   if (error instanceof LlmFailure || error instanceof APIUserAbortError) return error;
-  if (error instanceof APIError && error.status !== undefined) {
+  if ((error instanceof APIError || error instanceof UpstreamHttpError) && error.status !== undefined) {
     if (error.status === 429) return new LlmFailure(ErrorCode.AI_RATE_LIMITED, 'The model provider is rate-limiting requests', true, retryAfterMs(error));
     if (error.status >= 500) return new LlmFailure(ErrorCode.AI_UNAVAILABLE, `The model provider failed (HTTP ${error.status})`, true, retryAfterMs(error));
     return new LlmFailure(ErrorCode.AI_UNAVAILABLE, `The model provider refused the request (HTTP ${error.status})`);
   }
-  if (error instanceof APIConnectionError) return new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The model provider could not be reached', true);
+  if (error instanceof APIConnectionError || error instanceof UpstreamConnectionError) return new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The model provider could not be reached', true);
   return error;
 }
 
@@ -47,22 +48,20 @@ export class OpenAiProvider extends LlmProvider {
   }
 
   async *stream({ messages, signal }: LlmRequest): AsyncIterable<LlmChunk> {
-    let stream;
-    try {
-      stream = await this.client.chat.completions.create(
-        {
-          model: this.config.model,
-          messages,
-          stream: true,
-          stream_options: { include_usage: true },
-          temperature: this.config.temperature,
-          max_tokens: this.config.maxOutputTokens,
-        },
-        { signal },
-      );
-    } catch (error) {
-      throw signal.aborted ? signal.reason : toLlmFailure(error);
-    }
+    // The package's client holds the resolved base URL and key (its own defaults and environment included).
+    const stream = streamChatCompletion(
+      this.client.baseURL,
+      this.client.apiKey ?? 'not-needed',
+      {
+        model: this.config.model,
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+        temperature: this.config.temperature,
+        max_tokens: this.config.maxOutputTokens,
+      },
+      signal,
+    );
     try {
       for await (const chunk of stream) {
         const text = chunk.choices[0]?.delta?.content;
@@ -73,12 +72,11 @@ export class OpenAiProvider extends LlmProvider {
       }
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      const failure = toLlmFailure(error);
-      if (failure instanceof LlmFailure) throw failure;
-      // The body broke off (undici's "terminated") or carried an error event: the upstream failed mid-reply.
-      throw new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The model provider broke off the reply', true);
+      // The body broke off or carried an error event: the upstream failed mid-reply.
+      if (error instanceof UpstreamStreamError) throw new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The model provider broke off the reply', true);
+      throw toLlmFailure(error);
     }
-    // The package ends its stream quietly when the signal aborts it: a stopped reply must not look complete.
+    // A stream that ended as the signal aborted it must not look complete.
     signal.throwIfAborted();
   }
 }

@@ -79,6 +79,21 @@ export interface BuiltPrompt {
   historyDropped: number;
 }
 
+/** Tokens of a history message's content: the stored count when there is one. */
+export type ContentTokens = (message: ChatMessage) => number;
+
+/**
+ * A history turn's cost from its content's count: the "Name: " prefix is counted apart (once per
+ * author), so a stored count survives a rename; the split can differ from counting the joined text
+ * by a token at a seam, which the budget can afford.
+ */
+function historyTurnTokens(message: ChatMessage, contentTokens: ContentTokens, prefixes: Map<string, number>): number {
+  if (message.isAi) return contentTokens(message) + TURN_OVERHEAD_TOKENS;
+  let prefix = prefixes.get(message.displayName);
+  if (prefix === undefined) prefixes.set(message.displayName, (prefix = tokensOf(`${message.displayName}: `)));
+  return prefix + contentTokens(message) + TURN_OVERHEAD_TOKENS;
+}
+
 /**
  * System prompt (the room's instructions only), then the best knowledge-base sources that fit
  * `sourceTokens` (whole, best first) in their own fenced reference message,
@@ -92,6 +107,8 @@ export function buildPrompt(options: {
   contextTokens: number;
   sources?: PromptSource[];
   sourceTokens?: number;
+  /** Counts of history messages' content; without it each is tokenised here. */
+  contentTokens?: ContentTokens;
 }): BuiltPrompt {
   const base = options.systemPrompt?.trim() || DEFAULT_SYSTEM_PROMPT;
   const sourcesUsed: PromptSource[] = [];
@@ -111,9 +128,11 @@ export function buildPrompt(options: {
   let used = turnTokens(system) + turnTokens(question) + reference.reduce((sum, turn) => sum + turnTokens(turn), 0);
   const usable = options.history.filter((m) => m.id !== options.question.id && (!m.isAi || m.status === 'complete') && m.content.trim() !== '');
   const kept: ChatTurn[] = [];
+  const contentTokens = options.contentTokens ?? ((message: ChatMessage) => tokensOf(message.content));
+  const prefixes = new Map<string, number>();
   for (let i = usable.length - 1; i >= 0; i--) {
     const turn = toTurn(usable[i]);
-    const cost = turnTokens(turn);
+    const cost = historyTurnTokens(usable[i], contentTokens, prefixes);
     if (used + cost > options.contextTokens) break;
     used += cost;
     kept.unshift(turn);

@@ -63,4 +63,7 @@ export class MessageEntity {
   /** Room members the text @-mentions, resolved when it was written. */
   @Column({ type: 'uuid', array: true, default: () => "'{}'" })
   mentions: string[];
+  /** Tokens of `content` (the assistant's prompt budget); null until first counted. */
+  @Column({ name: 'token_count', type: 'integer', nullable: true })
+  tokenCount: number | null;
 }

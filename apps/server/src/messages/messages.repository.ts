@@ -22,6 +22,13 @@ export interface HistoryBounds {
   limit: number;
 }
 
+/** A history message with its stored token count (null: not counted yet) and the change it was read at. */
+export interface CountedMessage {
+  message: ChatMessage;
+  tokenCount: number | null;
+  changeSeq: number;
+}
+
 export interface ReplyOwner {
   roomId: string;
   status: MessageStatus;
@@ -91,6 +98,26 @@ export class MessagesRepository {
       [roomId, beforeSeq, limit],
     );
     return rows.map(toChatMessage).reverse();
+  }
+
+  /** Like `before`, with each message's stored token count (null where none is stored yet). */
+  async beforeWithTokens(roomId: string, beforeSeq: number, limit: number): Promise<CountedMessage[]> {
+    const rows: (MessageRow & { token_count: number | null; change_seq: string })[] = await this.dataSource.query(
+      `SELECT ${MESSAGE_COLUMNS}, m.token_count, m.change_seq ${FROM_MESSAGES}
+       WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
+      [roomId, beforeSeq, limit],
+    );
+    return rows.map((row) => ({ message: toChatMessage(row), tokenCount: row.token_count, changeSeq: Number(row.change_seq) })).reverse();
+  }
+
+  /** Stores counts computed for messages that had none, unless the message changed since it was read (its change_seq moved). */
+  async storeTokenCounts(counts: { id: string; changeSeq: number; tokenCount: number }[]): Promise<void> {
+    if (counts.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE messages m SET token_count = v.n FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS v(id, change_seq, n)
+       WHERE m.id = v.id AND m.change_seq = v.change_seq AND m.token_count IS NULL`,
+      [counts.map((c) => c.id), counts.map((c) => c.changeSeq), counts.map((c) => c.tokenCount)],
+    );
   }
 
   /** The room's newest seq; null when the room does not exist. */

@@ -1,8 +1,10 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
-import type { Server, ServerOptions } from 'socket.io';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { RedisClients } from '../cluster/redis-clients.js';
 import { handshakeOriginAllowed } from '../common/origin-policy.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -56,5 +58,36 @@ export class ConfiguredIoAdapter extends IoAdapter {
       server.adapter(createAdapter(droppingPublisher(this.redis.command), this.redis.adapterSubscriber, { key: this.redis.key('socket.io'), requestsTimeout: 2000 }));
     }
     return server;
+  }
+
+  /**
+   * Nest's IoAdapter keeps, per socket and per handler, an rxjs chain (fromEvent, mergeMap,
+   * takeUntil a shared disconnect$) alive for the socket's lifetime: most of what an idle
+   * connection cost beyond Socket.IO's own. Plain listeners do the same work per event and hold
+   * one closure per handler; they go with the socket.
+   */
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        // As rxjs's fromEvent hands it on: one argument alone, several as an array.
+        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args);
+        let result$: Observable<unknown>;
+        try {
+          result$ = transform(callback(data, ack));
+        } catch (error) {
+          this.logger.error(error);
+          return;
+        }
+        result$.subscribe({
+          next: (response) => {
+            if (response === null || response === undefined) return;
+            const { event, data: eventData } = response as { event?: string; data?: unknown };
+            if (event) socket.emit(event, eventData);
+            else if (!isAckHandledManually && typeof ack === 'function') ack(response);
+          },
+          error: (error: unknown) => this.logger.error(error),
+        });
+      });
+    }
   }
 }
