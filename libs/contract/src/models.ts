@@ -170,8 +170,6 @@ export interface ChatMessage {
   lastReplyAt: string | null;
   /** Ids of room members the message @-mentions. */
   mentions: string[];
-  /** Set when a service account (an integration's API key) posted it: the console shows a bot badge. */
-  isBot?: boolean;
 }
 
 export interface PostMessageRequest {

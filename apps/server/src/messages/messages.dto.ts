@@ -144,7 +144,6 @@ export class ChatMessageDto implements ChatMessage {
   @ApiProperty({ description: 'On a thread root: its replies' }) replyCount: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastReplyAt: string | null;
   @ApiProperty({ type: [String], description: 'Ids of the room members it @-mentions' }) mentions: string[];
-  @ApiPropertyOptional({ description: 'Posted by a service account' }) isBot?: boolean;
 }
 
 export class MessagesPageDto implements MessagesPage {
