@@ -14,6 +14,7 @@ import type {
   PostMessageRequest,
   ReactionRequest,
   SendMessageRequest,
+  ThreadPage,
 } from '@chat/contract';
 
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
@@ -35,6 +36,11 @@ export class PostMessageDto implements PostMessageRequest {
   @MaxLength(CLIENT_MESSAGE_ID_MAX_LENGTH)
   @Matches(CLIENT_ID_PATTERN, { message: CLIENT_ID_MESSAGE })
   clientMessageId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Reply in the thread of this top-level message of the room' })
+  @IsOptional()
+  @IsUUID('all', { message: 'threadId must be a message id' })
+  threadId?: string;
 }
 
 /** The seed's `send_message` payload. */
@@ -56,6 +62,10 @@ export class SendMessageDto implements SendMessageRequest {
   @MaxLength(CLIENT_MESSAGE_ID_MAX_LENGTH)
   @Matches(CLIENT_ID_PATTERN, { message: CLIENT_ID_MESSAGE })
   clientMessageId?: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'threadId must be a message id' })
+  threadId?: string;
 }
 
 const MESSAGE_ID_RULE = { message: 'messageId must be a message id' };
@@ -154,4 +164,10 @@ export class MessagesPageDto implements MessagesPage {
 export class MessageUpdatedDto implements MessageUpdatedPayload {
   @ApiProperty({ type: ChatMessageDto, description: 'The whole message after the change' }) message: ChatMessageDto;
   @ApiProperty({ description: "The room's change counter at this change (the message's changeSeq when nothing changed)" }) changeSeq: number;
+}
+
+export class ThreadPageDto implements ThreadPage {
+  @ApiProperty({ type: ChatMessageDto, description: 'The top-level message the thread hangs on' }) root: ChatMessageDto;
+  @ApiProperty({ type: [ChatMessageDto], description: 'Ascending seq' }) replies: ChatMessageDto[];
+  @ApiProperty({ description: 'More replies exist beyond this page in the direction asked' }) hasMore: boolean;
 }

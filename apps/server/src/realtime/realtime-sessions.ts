@@ -172,7 +172,7 @@ export class RealtimeSessions implements OnModuleDestroy {
     const message = await this.inSendOrder(socket.id, roomEntered, () =>
       this.messages.send(
         asUser(socket),
-        { roomId: dto.roomId, content: dto.content, clientMessageId: dto.clientMessageId },
+        { roomId: dto.roomId, content: dto.content, clientMessageId: dto.clientMessageId, threadId: dto.threadId },
         { socketId: socket.id, roomEntered, askAi: dto.useAi === true },
       ),
     );
