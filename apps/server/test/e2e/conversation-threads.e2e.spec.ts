@@ -1,6 +1,6 @@
 import { FakeOpenAiServer } from '@chat/server-testing';
 import type { ChatMessage, HttpErrorBody, MessageUpdatedPayload, ThreadPage, UserAdminView } from '@chat/contract';
-import { changed, sent } from '../support/conversation-helpers.js';
+import { changed, joinedSockets, sent } from '../support/conversation-helpers.js';
 import { createRoom, ISO_8601, refusal, storedMessages } from '../support/realtime-helpers.js';
 import { ChatClient, collect, emitWithAck, eventually, nextEvent, startTestApp, TestApp } from '../support/test-app.js';
 
@@ -20,10 +20,7 @@ describe('threads', () => {
     t = await startTestApp({ OPENAI_BASE_URL: baseUrl, LLM_MODEL: 'fake-model', LLM_TIMEOUT_MS: '3000', RATE_LIMIT_MESSAGES_PER_MINUTE: '1000' });
     [alice, bob] = [await t.createUser('staff', 'alice'), await t.createUser('staff', 'bob')];
     roomId = (await createRoom(t, alice.token, { id: 'threads', name: 'Threads', visibility: 'public' })).id;
-    a = await t.connect(alice.token);
-    b = await t.connect(bob.token);
-    await emitWithAck(a, 'join_room', roomId);
-    await emitWithAck(b, 'join_room', roomId);
+    [a, b] = await joinedSockets(t, roomId, alice.token, bob.token);
   });
   afterAll(async () => {
     await t.close();
