@@ -123,3 +123,6 @@ export function isReactionEmoji(value: unknown): value is string {
   if (!iterator.next().done) return false;
   return RGI_EMOJI.test(value) || BARE_PICTOGRAPH.test(value);
 }
+
+/** Unread and mention counts stop counting here (the console shows "999+"), so a long-unread room costs no more to count. */
+export const UNREAD_COUNT_MAX = 999;
