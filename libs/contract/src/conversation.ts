@@ -68,6 +68,17 @@ export interface MessageSearchResult {
   snippet: string;
 }
 
+/** `GET /api/search/messages` query: newest hits first. */
+export interface MessageSearchQuery {
+  /** Words (stemmed in KNOWLEDGE_LANGUAGE), "quoted phrases", -excluded words, `or`. */
+  q: string;
+  /** Only this room. */
+  roomId?: string;
+  /** The id of the last result of the previous page: the next page starts after it. */
+  before?: string;
+  limit?: number;
+}
+
 export interface MessageSearchResponse {
   results: MessageSearchResult[];
   hasMore: boolean;

@@ -117,6 +117,14 @@ export class HistoryQueryDto {
   @Max(SEQ_MAX)
   after?: number;
 
+  @ApiPropertyOptional({ description: 'The page around this seq (it included), about half older and half newer; not with before/after' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(SEQ_MAX)
+  around?: number;
+
   @ApiPropertyOptional({ minimum: 1, maximum: HISTORY_PAGE_MAX, default: HISTORY_PAGE_DEFAULT })
   @IsOptional()
   @Type(() => Number)
@@ -158,7 +166,8 @@ export class ChatMessageDto implements ChatMessage {
 
 export class MessagesPageDto implements MessagesPage {
   @ApiProperty({ type: [ChatMessageDto], description: 'Ascending seq' }) messages: ChatMessageDto[];
-  @ApiProperty({ description: 'More messages exist beyond this page in the direction asked' }) hasMore: boolean;
+  @ApiProperty({ description: 'More messages exist beyond this page in the direction asked (with around: older ones)' }) hasMore: boolean;
+  @ApiPropertyOptional({ description: 'With around only: newer messages exist after this page' }) hasMoreAfter?: boolean;
 }
 
 export class MessageUpdatedDto implements MessageUpdatedPayload {

@@ -87,7 +87,25 @@ export class MessagesService {
 
   async history(user: AuthUser, roomId: string, query: HistoryQueryDto): Promise<MessagesPage> {
     await this.rooms.access(user, roomId);
+    if (query.around !== undefined) return this.around(roomId, query.around, query.limit ?? HISTORY_PAGE_DEFAULT, query);
     return this.page(roomId, query);
+  }
+
+  /** A search hit in context: the message at `seq` with the older half of the page before it and the newer half after. */
+  private async around(roomId: string, seq: number, limit: number, query: HistoryQueryDto): Promise<MessagesPage> {
+    if (query.before !== undefined || query.after !== undefined) throw AppException.validation(['around cannot be combined with before or after']);
+    const olderCount = Math.ceil(limit / 2);
+    const newerCount = limit - olderCount;
+    const [older, newer] = await Promise.all([
+      this.repository.page(roomId, { before: seq + 1, limit: olderCount + 1 }),
+      newerCount > 0 ? this.repository.page(roomId, { after: seq, limit: newerCount + 1 }) : Promise.resolve([]),
+    ]);
+    const hasMoreAfter = newerCount > 0 ? newer.length > newerCount : (await this.repository.page(roomId, { after: seq, limit: 1 })).length > 0;
+    return {
+      messages: [...older.slice(0, olderCount).reverse(), ...newer.slice(0, newerCount)],
+      hasMore: older.length > olderCount,
+      hasMoreAfter,
+    };
   }
 
   private async page(roomId: string, query: HistoryQueryDto, threadId?: string): Promise<MessagesPage> {
