@@ -74,7 +74,7 @@ export class MessageChangesRepository {
   /** The new text of a message not deleted meanwhile; false when it was. */
   async edit(manager: EntityManager, messageId: string, content: string, mentions: string[]): Promise<boolean> {
     const [, affected] = (await manager.query(
-      `UPDATE messages SET content = $2, mentions = $3::uuid[], edited_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`,
+      `UPDATE messages SET content = $2, mentions = $3::uuid[], edited_at = now(), token_count = NULL, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`,
       [messageId, content, mentions],
     )) as [unknown, number];
     return affected > 0;

@@ -49,6 +49,7 @@ export class MessagesController {
   }
 
   @Get(':messageId/thread')
+  @KeyScope('messages:read')
   @ApiOkResponse({ type: ThreadPageDto, description: 'The root and a page of its replies (ascending; the newest page when neither cursor is given)' })
   thread(
     @CurrentUser() user: AuthUser,
@@ -60,6 +61,7 @@ export class MessagesController {
   }
 
   @Patch(':messageId')
+  @KeyScope('messages:write')
   @RateLimit('changes')
   @ApiOkResponse({ type: MessageUpdatedDto, description: 'The author only (not assistant replies); the room gets message_updated' })
   edit(
@@ -72,6 +74,7 @@ export class MessagesController {
   }
 
   @Delete(':messageId')
+  @KeyScope('messages:write')
   @RateLimit('changes')
   @ApiOkResponse({ type: MessageUpdatedDto, description: 'Author, room owner or admin; leaves a tombstone (empty content, deletedAt set)' })
   delete(@CurrentUser() user: AuthUser, @Param('roomId') roomId: string, @Param('messageId', MESSAGE_ID) messageId: string): Promise<MessageUpdatedPayload> {
@@ -79,6 +82,7 @@ export class MessagesController {
   }
 
   @Put(':messageId/reactions/:emoji')
+  @KeyScope('messages:write')
   @RateLimit('changes')
   @ApiParam(EMOJI_PARAM)
   @ApiOkResponse({ type: MessageUpdatedDto, description: 'Idempotent: reacting twice with one emoji counts once' })
@@ -92,6 +96,7 @@ export class MessagesController {
   }
 
   @Delete(':messageId/reactions/:emoji')
+  @KeyScope('messages:write')
   @RateLimit('changes')
   @ApiParam(EMOJI_PARAM)
   @ApiOkResponse({ type: MessageUpdatedDto, description: 'Idempotent: removing a reaction that is not there changes nothing' })

@@ -242,7 +242,7 @@ export class MessagesRepository {
   /** A reply's one write at its end: text, final status and metadata (and whatever `alsoWithin` writes, in the same transaction). */
   async finishReply(messageId: string, end: ReplyEnd, alsoWithin?: (manager: EntityManager) => Promise<void>): Promise<void> {
     const update = (manager: EntityManager) =>
-      manager.query(`UPDATE messages SET content = $2, status = $3, metadata = $4, updated_at = now() WHERE id = $1`, [
+      manager.query(`UPDATE messages SET content = $2, status = $3, metadata = $4, token_count = NULL, updated_at = now() WHERE id = $1`, [
         messageId,
         end.content,
         end.status,

@@ -9,6 +9,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { AckResponse, ChatMessage, ClientEvent, JoinedRoomPayload, LeftRoomPayload, MessageUpdatedPayload, ReadUpdatedPayload } from '@chat/contract';
+import { requireKeyScope } from '../auth/api-key-scope.js';
 import { RateLimit } from '../common/rate-limit.js';
 import { WsPayloadPipe } from '../common/validation.js';
 import { DeleteMessageDto, EditMessageDto, ReactionDto, SendMessageDto } from '../messages/messages.dto.js';
@@ -21,6 +22,13 @@ import { RoomsService } from '../rooms/rooms.service.js';
 import type { ChatServer, ChatSocket } from './socket.types.js';
 import { WsExceptionFilter } from './ws-exception.filter.js';
 import { WsLoggingInterceptor } from './ws-logging.interceptor.js';
+
+/** The socket's user, refused when it is an API key without `messages:write` (edits, deletes, reactions). */
+function writer(socket: ChatSocket) {
+  const user = asUser(socket);
+  requireKeyScope(user, 'messages:write');
+  return user;
+}
 
 /**
  * The seed's protocol on the default namespace. Decorators plus one call per event. The `@RateLimit`
@@ -84,25 +92,25 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   @RateLimit('changes')
   @SubscribeMessage(ClientEvent.EditMessage)
   async editMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: EditMessageDto): Promise<AckResponse<MessageUpdatedPayload>> {
-    return { ok: true, ...(await this.changes.edit(asUser(socket), dto.messageId, dto.content)) };
+    return { ok: true, ...(await this.changes.edit(writer(socket), dto.messageId, dto.content)) };
   }
 
   @RateLimit('changes')
   @SubscribeMessage(ClientEvent.DeleteMessage)
   async deleteMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: DeleteMessageDto): Promise<AckResponse<MessageUpdatedPayload>> {
-    return { ok: true, ...(await this.changes.delete(asUser(socket), dto.messageId)) };
+    return { ok: true, ...(await this.changes.delete(writer(socket), dto.messageId)) };
   }
 
   @RateLimit('changes')
   @SubscribeMessage(ClientEvent.AddReaction)
   async addReaction(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: ReactionDto): Promise<AckResponse<MessageUpdatedPayload>> {
-    return { ok: true, ...(await this.changes.react(asUser(socket), dto.messageId, dto.emoji)) };
+    return { ok: true, ...(await this.changes.react(writer(socket), dto.messageId, dto.emoji)) };
   }
 
   @RateLimit('changes')
   @SubscribeMessage(ClientEvent.RemoveReaction)
   async removeReaction(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: ReactionDto): Promise<AckResponse<MessageUpdatedPayload>> {
-    return { ok: true, ...(await this.changes.unreact(asUser(socket), dto.messageId, dto.emoji)) };
+    return { ok: true, ...(await this.changes.unreact(writer(socket), dto.messageId, dto.emoji)) };
   }
 
   @RateLimit('reads')

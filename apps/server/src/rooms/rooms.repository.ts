@@ -56,10 +56,13 @@ export class RoomsRepository {
 
   /** The ids of the rooms `visibleTo` the user; null for an admin, who may read every room. */
   async visibleRoomIds(user: AuthUser): Promise<string[] | null> {
-    if (user.role === 'admin') return null;
+    // An API key limited to rooms narrows whatever its owner may read.
+    const keyRooms = user.apiKey?.roomIds ?? null;
+    if (user.role === 'admin') return keyRooms;
     const visible = this.visibleTo(user, 'r');
     const rows = await this.rooms.createQueryBuilder('r').select('r.id', 'id').where(visible.condition, visible.parameters).getRawMany<{ id: string }>();
-    return rows.map((row) => row.id);
+    const ids = rows.map((row) => row.id);
+    return keyRooms ? ids.filter((id) => keyRooms.includes(id)) : ids;
   }
 
   /** `visibleTo` for a column holding a room id (null meaning "no room": always visible). */

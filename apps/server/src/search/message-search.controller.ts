@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { MessageSearchResponse } from '@chat/contract';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/auth.types.js';
+import { KeyScope } from '../auth/api-key-scope.js';
 import { RateLimit } from '../common/rate-limit.js';
 import { HttpValidationPipe } from '../common/validation.js';
 import { MessageSearchQueryDto, MessageSearchResponseDto } from './message-search.dto.js';
@@ -16,6 +17,7 @@ export class MessageSearchController {
   constructor(private readonly search: MessageSearchService) {}
 
   @Get('messages')
+  @KeyScope('messages:read')
   @RateLimit('search')
   @ApiOkResponse({ type: MessageSearchResponseDto, description: 'Full-text hits in the rooms you may read, newest first; deleted messages are never found' })
   messages(@CurrentUser() user: AuthUser, @Query() query: MessageSearchQueryDto): Promise<MessageSearchResponse> {
