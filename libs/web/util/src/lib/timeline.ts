@@ -9,20 +9,36 @@ export interface OutgoingMessage {
   content: string;
   useAi: boolean;
   status: OutgoingStatus;
+  /** A reply in the thread of this top-level message. */
+  threadId?: string;
   /** Why the last attempt failed (status `failed`). */
   error?: string;
   createdAt: string;
 }
+
+/** The conversation fields of a message nobody has changed, replied to or reacted to yet. */
+export const UNCHANGED_MESSAGE = Object.freeze({
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  changeSeq: 0,
+  threadId: null,
+  replyCount: 0,
+  lastReplyAt: null,
+  mentions: [],
+}) satisfies Pick<ChatMessage, 'editedAt' | 'deletedAt' | 'reactions' | 'changeSeq' | 'threadId' | 'replyCount' | 'lastReplyAt' | 'mentions'>;
 
 /** What the message list shows: stored messages in seq order, then this tab's unconfirmed ones. */
 export type TimelineEntry = { kind: 'message'; key: string; message: ChatMessage } | { kind: 'outgoing'; key: string; outgoing: OutgoingMessage };
 
 /**
  * Which version of one message to keep. A final assistant reply never goes back to `streaming`
- * (a catch-up replays a stream's start after its end); otherwise the newer copy wins.
+ * (a catch-up replays a stream's start after its end); a copy from before a change (a history page
+ * read before an edit arrived live) never undoes it; otherwise the newer copy wins.
  */
 function newer(current: ChatMessage, incoming: ChatMessage): ChatMessage {
   if (current.status !== 'streaming' && incoming.status === 'streaming') return current;
+  if ((incoming.changeSeq ?? 0) < (current.changeSeq ?? 0)) return current;
   return incoming;
 }
 
@@ -44,6 +60,22 @@ export function mergeMessages(current: readonly ChatMessage[], incoming: readonl
   }
   if (!changed) return current;
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Top-level messages (and sends) only: thread replies show in their thread. */
+export function mainTimeline(messages: readonly ChatMessage[], outgoing: readonly OutgoingMessage[]): TimelineEntry[] {
+  return toTimeline(
+    messages.filter((m) => !m.threadId),
+    outgoing.filter((o) => !o.threadId),
+  );
+}
+
+/** One thread's replies (and this tab's unconfirmed ones), oldest first. */
+export function threadTimeline(messages: readonly ChatMessage[], outgoing: readonly OutgoingMessage[], rootId: string): TimelineEntry[] {
+  return toTimeline(
+    messages.filter((m) => m.threadId === rootId),
+    outgoing.filter((o) => o.threadId === rootId),
+  );
 }
 
 /** Stored messages and unconfirmed sends as one list for the message list. */

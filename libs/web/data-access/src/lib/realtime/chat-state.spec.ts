@@ -1,4 +1,5 @@
 import type { ChatMessage } from '@chat/contract';
+import { UNCHANGED_MESSAGE } from '@chat/web-util';
 import { emptyRoom, reduce, resumeSeq, streamText } from './chat-state';
 
 const msg = (seq: number, status: ChatMessage['status'] = 'complete'): ChatMessage => ({
@@ -12,6 +13,7 @@ const msg = (seq: number, status: ChatMessage['status'] = 'complete'): ChatMessa
   timestamp: new Date().toISOString(),
   isAi: status !== 'complete',
   status,
+  ...UNCHANGED_MESSAGE,
 });
 
 describe('chat state', () => {
@@ -28,7 +30,7 @@ describe('chat state', () => {
     // Catching up (not joined yet): the start carries the text of deltas 0-2.
     let room = reduce.streamStart(emptyRoom('r'), { messageId: 'ai', roomId: 'r', seq: 1, replyTo: null, content: 'Hel', nextIndex: 3 }, 'AI');
     expect(room.messages[0]).toMatchObject({ id: 'ai', status: 'streaming', content: 'Hel', displayName: 'AI' });
-    room = reduce.joined(room, { roomId: 'r', lastSeq: 1, online: [] });
+    room = reduce.joined(room, { roomId: 'r', lastSeq: 1, changeSeq: 0, online: [] });
     // A late copy of a delta the content already holds changes nothing.
     room = reduce.streamDelta(room, { messageId: 'ai', roomId: 'r', index: 2, delta: 'l' });
     room = reduce.streamDelta(room, { messageId: 'ai', roomId: 'r', index: 4, delta: ' world' });
@@ -38,7 +40,7 @@ describe('chat state', () => {
   });
 
   it('should take over a stream it was following when a rejoin restarts it mid-way', () => {
-    let room = reduce.joined(emptyRoom('r'), { roomId: 'r', lastSeq: 0, online: [] });
+    let room = reduce.joined(emptyRoom('r'), { roomId: 'r', lastSeq: 0, changeSeq: 0, online: [] });
     room = reduce.streamStart(room, { messageId: 'ai', roomId: 'r', seq: 1, replyTo: null, content: '', nextIndex: 0 }, 'AI');
     room = reduce.streamDelta(room, { messageId: 'ai', roomId: 'r', index: 0, delta: 'a' });
     room = reduce.streamDelta(room, { messageId: 'ai', roomId: 'r', index: 1, delta: 'b' });
@@ -56,7 +58,7 @@ describe('chat state', () => {
   });
 
   it('should advance the synced seq only over messages without a gap', () => {
-    let room = reduce.joined(emptyRoom('r'), { roomId: 'r', lastSeq: 2, online: [] });
+    let room = reduce.joined(emptyRoom('r'), { roomId: 'r', lastSeq: 2, changeSeq: 0, online: [] });
     room = reduce.messages(room, [msg(3), msg(5)]);
     expect(room.syncedSeq).toBe(3);
     room = reduce.messages(room, [msg(4)]);
@@ -65,7 +67,7 @@ describe('chat state', () => {
   });
 
   it('should resume from before the oldest reply still streaming', () => {
-    let room = reduce.joined(emptyRoom('r'), { roomId: 'r', lastSeq: 2, online: [] });
+    let room = reduce.joined(emptyRoom('r'), { roomId: 'r', lastSeq: 2, changeSeq: 0, online: [] });
     room = reduce.messages(room, [msg(3, 'streaming'), msg(4)]);
     expect(resumeSeq(room)).toBe(2);
     expect(resumeSeq(emptyRoom('r'))).toBeUndefined();

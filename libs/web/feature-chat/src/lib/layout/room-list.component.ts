@@ -39,6 +39,11 @@ import { CreateRoomFormComponent } from '../create-room/create-room-form.compone
                     <span class="visually-hidden">(private)</span>
                   }
                 </span>
+                @if (item.mentions > 0) {
+                  <span class="unread mention" data-testid="room-mentions" [title]="item.mentions + ' unread mention' + (item.mentions === 1 ? '' : 's')"
+                    >&#64;{{ item.mentions > 99 ? '99+' : item.mentions }}<span class="visually-hidden"> {{ item.mentions === 1 ? 'mention' : 'mentions' }}</span></span
+                  >
+                }
                 @if (item.unread > 0) {
                   <span class="unread" data-testid="room-unread">{{ item.unread > 99 ? '99+' : item.unread }}<span class="visually-hidden"> unread</span></span>
                 }
@@ -64,6 +69,8 @@ import { CreateRoomFormComponent } from '../create-room/create-room-form.compone
     .room.active { background: var(--c-selected); font-weight: 600; }
     .name { min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .sigil { color: var(--c-text-muted); display: inline-block; width: 1.1rem; }
+    .room:has(.unread) .name { font-weight: 600; }
+    .mention { background: var(--c-danger) !important; color: #fff !important; }
     .unread { flex: none; min-width: 1.25rem; padding: 0 0.4rem; border-radius: 999px; background: var(--c-accent); color: var(--c-on-accent); font-size: 0.75rem; font-weight: 700; text-align: center; line-height: 1.25rem; }
     .none { color: var(--c-text-muted); font-size: 0.85rem; padding: 0.25rem 0.6rem; }
   `,

@@ -18,6 +18,10 @@ const room: RoomView = {
   updatedAt: '2026-01-01T00:00:00.000Z',
   myRole: 'member',
   lastSeq: 0,
+  lastChangeSeq: 0,
+  lastReadSeq: 0,
+  unreadCount: 0,
+  mentionCount: 0,
 };
 
 const members: RoomMemberView[] = [

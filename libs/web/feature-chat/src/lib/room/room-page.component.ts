@@ -6,11 +6,12 @@ import { CHAT_CONFIG, ChatRealtimeService, RoomsStore, SessionStore } from '@cha
 import { ComposerComponent, ComposerSubmit, MessageListComponent, TypingIndicatorComponent } from '@chat/web-ui';
 import { switchMap } from 'rxjs';
 import { MembersPanelComponent } from '../members/members-panel.component';
+import { RoomSettingsComponent } from './room-settings.component';
 
 /** One room at /rooms/:roomId: its messages, who is typing, the composer and the members. */
 @Component({
   selector: 'chat-room-page',
-  imports: [RouterLink, MessageListComponent, TypingIndicatorComponent, ComposerComponent, MembersPanelComponent],
+  imports: [RouterLink, MessageListComponent, TypingIndicatorComponent, ComposerComponent, MembersPanelComponent, RoomSettingsComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './room-page.component.html',
   styleUrl: './room-page.component.css',
@@ -35,7 +36,10 @@ export class RoomPageComponent {
     const user = this.session.user();
     return user ? { id: user.id, username: user.username, displayName: user.displayName } : null;
   });
-  protected readonly canStopAny = computed(() => this.session.isAdmin() || this.room()?.myRole === 'owner');
+  /** Owners and admins: stop any reply, delete any message, invite and remove people, change the settings. */
+  protected readonly canManage = computed(() => this.session.isAdmin() || this.room()?.myRole === 'owner');
+  protected readonly canStopAny = this.canManage;
+  protected readonly showSettings = signal(false);
   protected readonly typingNames = computed(() => {
     const state = this.state();
     if (!state) return [];
