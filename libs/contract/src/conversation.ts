@@ -87,3 +87,39 @@ export function mentionedUsernames(text: string): string[] {
   names.delete('ai');
   return [...names];
 }
+
+/** The conversation fields of a message nothing has happened to since it was sent. */
+export const FRESH_MESSAGE_STATE: Readonly<
+  Pick<ChatMessage, 'editedAt' | 'deletedAt' | 'reactions' | 'changeSeq' | 'threadId' | 'replyCount' | 'lastReplyAt' | 'mentions'>
+> = Object.freeze({
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  changeSeq: 0,
+  threadId: null,
+  replyCount: 0,
+  lastReplyAt: null,
+  mentions: [],
+});
+
+/** Longest reaction in UTF-16 units: the longest RGI ZWJ sequences (families, flags of subdivisions) fit. */
+export const REACTION_MAX_LENGTH = 32;
+
+// Built at run time: the `v` flag is newer than the contract's compile target, and every runtime we ship on has it.
+const RGI_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+// A pictograph with or without its emoji presentation selector ("❤" as typed on many keyboards, next to "❤️").
+const BARE_PICTOGRAPH = /^\p{Extended_Pictographic}\uFE0F?$/u;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * A reaction is exactly one emoji: one user-perceived character (Intl.Segmenter's grapheme) that is
+ * an RGI emoji (skin tones, ZWJ sequences, flags, keycaps) or a pictograph. Text, two emoji, or an
+ * emoji with text around it is not.
+ */
+export function isReactionEmoji(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > REACTION_MAX_LENGTH) return false;
+  const iterator = graphemes.segment(value)[Symbol.iterator]();
+  iterator.next();
+  if (!iterator.next().done) return false;
+  return RGI_EMOJI.test(value) || BARE_PICTOGRAPH.test(value);
+}

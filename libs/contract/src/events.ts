@@ -77,8 +77,17 @@ export interface PresenceUser {
 export interface JoinedRoomPayload {
   roomId: string;
   lastSeq: number;
-  /** The room's current change counter: send it back as `lastChangeSeq` when rejoining. */
+  /**
+   * The room's change counter the replay brought this socket to: send it back as `lastChangeSeq`
+   * when rejoining. Live `message_updated` may race the replay: keep a message's update only when
+   * its `message.changeSeq` is greater than the one you hold.
+   */
   changeSeq: number;
+  /**
+   * More messages changed than the replay sends at once (JOIN_CATCH_UP_MAX): `changeSeq` is where
+   * it stopped; rejoin with it as `lastChangeSeq` for the rest, or reload the history you hold.
+   */
+  changesHasMore?: true;
   online: PresenceUser[];
   /**
    * The catch-up after the join's `lastSeq` was longer than the server sends over the socket: only

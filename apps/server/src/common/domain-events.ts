@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Observable, Subject, filter, map } from 'rxjs';
-import type { ChatMessage, ErrorPayload } from '@chat/contract';
+import type { ChatMessage, ErrorPayload, MessageUpdatedPayload, ReadUpdatedPayload } from '@chat/contract';
 
 /**
  * What services announce. Services never touch sockets: the realtime layer subscribes and turns
@@ -12,6 +12,12 @@ export interface DomainEventMap {
   'message.created': { message: ChatMessage; originSocketId?: string; askAi?: boolean };
   /** A resend of a message already stored (same clientMessageId): only the sender hears of it again. */
   'message.resent': { message: ChatMessage; originSocketId?: string };
+  /** An edit, delete, reaction or thread reply changed a stored message: its whole state after the change. */
+  'message.updated': MessageUpdatedPayload;
+  /** A stored message @-mentions these room members. */
+  'message.mentioned': { message: ChatMessage; userIds: string[] };
+  /** A user's read position in a room moved: their other sockets hear of it. */
+  'read.updated': { userId: string; originSocketId?: string; read: ReadUpdatedPayload };
   'user.revoked': { userId: string; reason: string };
   'room.member_removed': { roomId: string; userId: string };
   'ai.delta': { messageId: string; roomId: string; index: number; delta: string };

@@ -11,7 +11,7 @@ import { SharedWindowStorage } from './shared-window-storage.js';
 import { SlidingWindowStorage } from './sliding-window-storage.js';
 
 /** Each limit counts in its own bucket, per user (or per address before login), over a sliding minute. */
-export type RateBucket = 'rest' | 'login' | 'loginAddress' | 'messages' | 'typing' | 'rooms' | 'aiCancel' | 'uploads';
+export type RateBucket = 'rest' | 'login' | 'loginAddress' | 'messages' | 'typing' | 'rooms' | 'aiCancel' | 'uploads' | 'changes' | 'reads' | 'search';
 const RATE_BUCKET = 'chat:rate-bucket';
 const WINDOW_MS = 60_000;
 
@@ -45,6 +45,9 @@ export function throttlerOptions(config: AppConfig, redis: RedisClients | null):
       bucket('rooms', config.rateLimitJoinsPerMinute),
       bucket('aiCancel', config.rateLimitAiCancelPerMinute),
       bucket('uploads', config.knowledge.uploadsPerMinute),
+      bucket('changes', config.rateLimitChangesPerMinute),
+      bucket('reads', config.rateLimitReadsPerMinute),
+      bucket('search', config.rateLimitSearchPerMinute),
     ],
     // The key names the bucket and the caller, not the route: REST and socket sends share one budget.
     generateKey: (_context, tracker, name) =>

@@ -40,6 +40,12 @@ export interface AppConfig {
   /** join_room + leave_room per user per minute. */
   rateLimitJoinsPerMinute: number;
   rateLimitAiCancelPerMinute: number;
+  /** Edits, deletes and reaction changes per user per minute (socket and REST together). */
+  rateLimitChangesPerMinute: number;
+  /** mark_read / PUT read per user per minute. */
+  rateLimitReadsPerMinute: number;
+  /** Message searches per user per minute. */
+  rateLimitSearchPerMinute: number;
   /** Most messages a join's catch-up sends over the socket; beyond, the client pages through REST. */
   joinCatchUpMax: number;
   socketsPerUser: number;
@@ -355,6 +361,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     passwordHash: passwordHashParams(env, nodeEnv),
     rateLimitJoinsPerMinute: int(env, 'RATE_LIMIT_JOINS_PER_MINUTE', 60, 1, 100_000),
     rateLimitAiCancelPerMinute: int(env, 'RATE_LIMIT_AI_CANCEL_PER_MINUTE', 30, 1, 100_000),
+    rateLimitChangesPerMinute: int(env, 'RATE_LIMIT_CHANGES_PER_MINUTE', 120, 1, 100_000),
+    rateLimitReadsPerMinute: int(env, 'RATE_LIMIT_READS_PER_MINUTE', 240, 1, 100_000),
+    rateLimitSearchPerMinute: int(env, 'RATE_LIMIT_SEARCH_PER_MINUTE', 60, 1, 100_000),
     joinCatchUpMax: int(env, 'JOIN_CATCH_UP_MAX', 500, 1, 100_000),
     socketsPerUser: int(env, 'SOCKETS_PER_USER', 20, 1, 100_000),
     socketsPerAddress: int(env, 'SOCKETS_PER_ADDRESS', 200, 1, 1_000_000),

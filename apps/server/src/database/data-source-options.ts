@@ -10,6 +10,7 @@ import { StreamingRepliesIndex1765000000000 } from './migrations/1765000000000-s
 import { Credentials1766200000000 } from './migrations/1766200000000-credentials.js';
 import { AuditLogAndQuotas1766400000000 } from './migrations/1766400000000-audit-log-and-quotas.js';
 import { MessageChanges1766450000000 } from './migrations/1766450000000-message-changes.js';
+import { Conversation1766500000000 } from './migrations/1766500000000-conversation.js';
 
 export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity, KnowledgeDocumentEntity, KnowledgeChunkEntity];
 export const MIGRATIONS = [
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   Credentials1766200000000,
   AuditLogAndQuotas1766400000000,
   MessageChanges1766450000000,
+  Conversation1766500000000,
 ];
 
 /**

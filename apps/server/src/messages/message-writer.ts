@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
-import { ErrorCode } from '@chat/contract';
+import { ErrorCode, FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { AiMessageMetadata, ChatMessage, MessageStatus } from '@chat/contract';
 import { AppException } from '../common/app-exception.js';
 import { Metrics } from '../metrics/metrics.service.js';
@@ -211,6 +211,7 @@ export class MessageWriter {
           timestamp: createdAt.toISOString(),
           isAi: draft.isAi,
           status: draft.status,
+          ...FRESH_MESSAGE_STATE,
         };
         if (draft.clientMessageId) message.clientMessageId = draft.clientMessageId;
         if (draft.metadata && Object.keys(draft.metadata).length > 0) message.metadata = draft.metadata;

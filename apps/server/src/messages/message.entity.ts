@@ -52,4 +52,15 @@ export class MessageEntity {
   /** The top-level message this one replies to, in a thread. */
   @Column({ name: 'thread_id', type: 'uuid', nullable: true })
   threadId: string | null;
+
+  /** On a thread root: its replies, kept in the reply's transaction. */
+  @Column({ name: 'reply_count', type: 'integer', default: 0 })
+  replyCount: number;
+
+  @Column({ name: 'last_reply_at', type: 'timestamptz', nullable: true })
+  lastReplyAt: Date | null;
+
+  /** Room members the text @-mentions, resolved when it was written. */
+  @Column({ type: 'uuid', array: true, default: () => "'{}'" })
+  mentions: string[];
 }

@@ -1,8 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CLIENT_MESSAGE_ID_MAX_LENGTH, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, ROOM_ID_PATTERN, SEQ_MAX } from '@chat/contract';
-import type { ChatMessage, MessagesPage, MessageStatus, PostMessageRequest, SendMessageRequest } from '@chat/contract';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { CLIENT_MESSAGE_ID_MAX_LENGTH, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, isReactionEmoji, ROOM_ID_PATTERN, SEQ_MAX } from '@chat/contract';
+import type {
+  ChatMessage,
+  DeleteMessageRequest,
+  EditMessageBody,
+  EditMessageRequest,
+  MessageReaction,
+  MessagesPage,
+  MessageStatus,
+  MessageUpdatedPayload,
+  PostMessageRequest,
+  ReactionRequest,
+  SendMessageRequest,
+} from '@chat/contract';
 
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
 const CLIENT_ID_MESSAGE = `clientMessageId must be 1-${CLIENT_MESSAGE_ID_MAX_LENGTH} letters, digits or _.:-`;
@@ -46,6 +58,38 @@ export class SendMessageDto implements SendMessageRequest {
   clientMessageId?: string;
 }
 
+const MESSAGE_ID_RULE = { message: 'messageId must be a message id' };
+
+/** The contract's one-emoji rule as a class-validator decorator. */
+export const IsReactionEmoji = () =>
+  ValidateBy({ name: 'isReactionEmoji', validator: { validate: isReactionEmoji, defaultMessage: () => 'emoji must be exactly one emoji' } });
+
+export class EditMessageBodyDto implements EditMessageBody {
+  @ApiProperty({ description: 'The new text: the same rules as sending' })
+  @IsString()
+  @MaxLength(HARD_CONTENT_CAP)
+  content: string;
+}
+
+export class EditMessageDto extends EditMessageBodyDto implements EditMessageRequest {
+  @IsUUID('all', MESSAGE_ID_RULE)
+  messageId: string;
+}
+
+export class DeleteMessageDto implements DeleteMessageRequest {
+  @IsUUID('all', MESSAGE_ID_RULE)
+  messageId: string;
+}
+
+export class ReactionDto implements ReactionRequest {
+  @IsUUID('all', MESSAGE_ID_RULE)
+  messageId: string;
+
+  @IsString()
+  @IsReactionEmoji()
+  emoji: string;
+}
+
 export class HistoryQueryDto {
   @ApiPropertyOptional({ description: 'Only messages with a smaller seq (older)' })
   @IsOptional()
@@ -72,6 +116,12 @@ export class HistoryQueryDto {
   limit?: number;
 }
 
+export class MessageReactionDto implements MessageReaction {
+  @ApiProperty({ example: '👍' }) emoji: string;
+  @ApiProperty() count: number;
+  @ApiProperty({ type: [String], description: 'Who reacted, in the order they did' }) userIds: string[];
+}
+
 export class ChatMessageDto implements ChatMessage {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() roomId: string;
@@ -85,9 +135,23 @@ export class ChatMessageDto implements ChatMessage {
   @ApiPropertyOptional() clientMessageId?: string;
   @ApiProperty({ enum: ['complete', 'streaming', 'cancelled', 'error'] }) status: MessageStatus;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) metadata?: ChatMessage['metadata'];
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Last edit; null when never edited' }) editedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Set on a tombstone (content is then empty)' }) deletedAt: string | null;
+  @ApiProperty({ type: [MessageReactionDto], description: 'Per emoji, in the order each was first used' }) reactions: MessageReactionDto[];
+  @ApiProperty({ description: "The room's change counter at this message's last change (0: unchanged)" }) changeSeq: number;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The thread root this replies to' }) threadId: string | null;
+  @ApiProperty({ description: 'On a thread root: its replies' }) replyCount: number;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastReplyAt: string | null;
+  @ApiProperty({ type: [String], description: 'Ids of the room members it @-mentions' }) mentions: string[];
+  @ApiPropertyOptional({ description: 'Posted by a service account' }) isBot?: boolean;
 }
 
 export class MessagesPageDto implements MessagesPage {
   @ApiProperty({ type: [ChatMessageDto], description: 'Ascending seq' }) messages: ChatMessageDto[];
   @ApiProperty({ description: 'More messages exist beyond this page in the direction asked' }) hasMore: boolean;
+}
+
+export class MessageUpdatedDto implements MessageUpdatedPayload {
+  @ApiProperty({ type: ChatMessageDto, description: 'The whole message after the change' }) message: ChatMessageDto;
+  @ApiProperty({ description: "The room's change counter at this change (the message's changeSeq when nothing changed)" }) changeSeq: number;
 }

@@ -99,6 +99,15 @@ export class MessagesRepository {
     return rows.length === 0 ? null : Number(rows[0].last_seq);
   }
 
+  /** The room's seq and change counters; null when the room does not exist. */
+  async counters(roomId: string): Promise<{ lastSeq: number; lastChangeSeq: number } | null> {
+    const rows: { last_seq: string; last_change_seq: string }[] = await this.dataSource.query(
+      `SELECT last_seq, last_change_seq FROM rooms WHERE id = $1`,
+      [roomId],
+    );
+    return rows.length === 0 ? null : { lastSeq: Number(rows[0].last_seq), lastChangeSeq: Number(rows[0].last_change_seq) };
+  }
+
   /** Messages already stored under these (user, clientMessageId) pairs, keyed `userId\0clientMessageId`. */
   async findByClientIds(runner: QueryRunner, keys: { userId: string; clientMessageId: string }[]): Promise<Map<string, ChatMessage>> {
     if (keys.length === 0) return new Map();
@@ -205,7 +214,7 @@ export class MessagesRepository {
               metadata = metadata || jsonb_build_object('errorCode', $2::text)
        WHERE status = 'streaming' AND coalesce(updated_at, created_at) < now() - make_interval(secs => $3)
        RETURNING id, room_id, seq, user_id, NULL::text AS username, NULL::text AS display_name, content, is_ai,
-                 client_message_id, status, metadata, created_at`,
+                 client_message_id, status, metadata, created_at, edited_at, deleted_at, change_seq, thread_id, reply_count, last_reply_at, mentions`,
       [note, errorCode, staleAfterMs / 1000],
     );
     return rows.map(toChatMessage);
@@ -224,7 +233,8 @@ export class MessagesRepository {
        FROM unnest($1::uuid[], $2::text[]) AS v(id, text)
        WHERE m.id = v.id AND m.status = 'streaming'
        RETURNING m.id, m.room_id, m.seq, m.user_id, NULL::text AS username, NULL::text AS display_name, m.content, m.is_ai,
-                 m.client_message_id, m.status, m.metadata, m.created_at`,
+                 m.client_message_id, m.status, m.metadata, m.created_at, m.edited_at, m.deleted_at, m.change_seq, m.thread_id,
+                 m.reply_count, m.last_reply_at, m.mentions`,
       [replies.map((reply) => reply.id), replies.map((reply) => reply.text), note, errorCode],
     );
     return rows.map(toChatMessage);

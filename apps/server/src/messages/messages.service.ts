@@ -37,7 +37,7 @@ export class MessagesService {
 
   /** Stored first; announced only when it is new, so a resend never reaches the room twice. */
   async send(user: AuthUser, input: SendInput, origin: SendOrigin = {}): Promise<ChatMessage> {
-    this.checkContent(input.content);
+    checkMessageContent(input.content, this.config.messageMaxLength);
     if (!origin.roomEntered) await this.rooms.enter(user, input.roomId);
     const { message, created } = await this.writer.write({
       roomId: input.roomId,
@@ -84,12 +84,19 @@ export class MessagesService {
     return lastSeq;
   }
 
-  private checkContent(content: string): void {
-    if (content.trim() === '') throw AppException.validation(['content must not be empty']);
-    // PostgreSQL text cannot hold U+0000: let through, it fails the whole write batch, other users' messages included.
-    if (content.includes('\u0000')) throw AppException.validation(['content must not contain NUL characters']);
-    if (content.length > this.config.messageMaxLength && codePointLength(content) > this.config.messageMaxLength) {
-      throw new AppException(ErrorCode.PAYLOAD_TOO_LARGE, `content must be at most ${this.config.messageMaxLength} characters`);
-    }
+  async lastChangeSeq(roomId: string): Promise<number> {
+    const counters = await this.repository.counters(roomId);
+    if (!counters) throw AppException.roomNotFound(roomId);
+    return counters.lastChangeSeq;
+  }
+}
+
+/** A message's text as sent or edited: not blank, no NUL, at most MESSAGE_MAX_LENGTH code points. */
+export function checkMessageContent(content: string, maxLength: number): void {
+  if (content.trim() === '') throw AppException.validation(['content must not be empty']);
+  // PostgreSQL text cannot hold U+0000: let through, it fails the whole write batch, other users' messages included.
+  if (content.includes('\u0000')) throw AppException.validation(['content must not contain NUL characters']);
+  if (content.length > maxLength && codePointLength(content) > maxLength) {
+    throw new AppException(ErrorCode.PAYLOAD_TOO_LARGE, `content must be at most ${maxLength} characters`);
   }
 }

@@ -8,12 +8,13 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { AckResponse, ChatMessage, ClientEvent, JoinedRoomPayload, LeftRoomPayload } from '@chat/contract';
+import { AckResponse, ChatMessage, ClientEvent, JoinedRoomPayload, LeftRoomPayload, MessageUpdatedPayload } from '@chat/contract';
 import { RateLimit } from '../common/rate-limit.js';
 import { WsPayloadPipe } from '../common/validation.js';
-import { SendMessageDto } from '../messages/messages.dto.js';
+import { DeleteMessageDto, EditMessageDto, ReactionDto, SendMessageDto } from '../messages/messages.dto.js';
+import { MessageChangesService } from '../messages/message-changes.service.js';
 import { HandshakeAuth } from './handshake-auth.js';
-import { RealtimeSessions } from './realtime-sessions.js';
+import { asUser, RealtimeSessions } from './realtime-sessions.js';
 import { AiCancelDto, JoinRoomDto, RoomRefDto, RoomRefPipe } from './realtime.dto.js';
 import type { ChatServer, ChatSocket } from './socket.types.js';
 import { WsExceptionFilter } from './ws-exception.filter.js';
@@ -31,6 +32,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   constructor(
     private readonly sessions: RealtimeSessions,
     private readonly handshake: HandshakeAuth,
+    private readonly changes: MessageChangesService,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -50,9 +52,9 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   @SubscribeMessage(ClientEvent.JoinRoom)
   async joinRoom(
     @ConnectedSocket() socket: ChatSocket,
-    @MessageBody(new RoomRefPipe(JoinRoomDto)) { roomId, lastSeq }: JoinRoomDto,
+    @MessageBody(new RoomRefPipe(JoinRoomDto)) { roomId, lastSeq, lastChangeSeq }: JoinRoomDto,
   ): Promise<AckResponse<JoinedRoomPayload>> {
-    return { ok: true, ...(await this.sessions.join(socket, roomId, lastSeq)) };
+    return { ok: true, ...(await this.sessions.join(socket, roomId, lastSeq, lastChangeSeq)) };
   }
 
   @RateLimit('rooms')
@@ -74,6 +76,30 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   @SubscribeMessage(ClientEvent.AiCancel)
   async cancelAi(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: AiCancelDto): Promise<AckResponse<{ messageId: string }>> {
     return { ok: true, ...(await this.sessions.cancelAi(socket, dto.messageId)) };
+  }
+
+  @RateLimit('changes')
+  @SubscribeMessage(ClientEvent.EditMessage)
+  async editMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: EditMessageDto): Promise<AckResponse<MessageUpdatedPayload>> {
+    return { ok: true, ...(await this.changes.edit(asUser(socket), dto.messageId, dto.content)) };
+  }
+
+  @RateLimit('changes')
+  @SubscribeMessage(ClientEvent.DeleteMessage)
+  async deleteMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: DeleteMessageDto): Promise<AckResponse<MessageUpdatedPayload>> {
+    return { ok: true, ...(await this.changes.delete(asUser(socket), dto.messageId)) };
+  }
+
+  @RateLimit('changes')
+  @SubscribeMessage(ClientEvent.AddReaction)
+  async addReaction(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: ReactionDto): Promise<AckResponse<MessageUpdatedPayload>> {
+    return { ok: true, ...(await this.changes.react(asUser(socket), dto.messageId, dto.emoji)) };
+  }
+
+  @RateLimit('changes')
+  @SubscribeMessage(ClientEvent.RemoveReaction)
+  async removeReaction(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: ReactionDto): Promise<AckResponse<MessageUpdatedPayload>> {
+    return { ok: true, ...(await this.changes.unreact(asUser(socket), dto.messageId, dto.emoji)) };
   }
 
   @RateLimit('typing')

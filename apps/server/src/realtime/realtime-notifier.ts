@@ -24,6 +24,7 @@ export class RealtimeNotifier implements OnModuleInit, OnModuleDestroy {
     this.subscriptions.add(
       this.events.on('message.resent').subscribe((event) => this.delivery.sendToOrigin(event)),
     );
+    this.subscriptions.add(this.events.on('message.updated').subscribe((update) => this.delivery.messageUpdated(update)));
     this.subscriptions.add(this.events.on('user.revoked').subscribe(({ userId, reason }) => this.sessions.revoke(userId, reason)));
     this.subscriptions.add(
       this.events.on('room.member_removed').subscribe(({ roomId, userId }) => void this.sessions.evict(userId, roomId)),

@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { AssistantService } from '../llm/assistant.service.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { MessageChangesService } from '../messages/message-changes.service.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { SendMessageDto } from '../messages/messages.dto.js';
 import { InstanceRegistry } from '../cluster/instance-registry.js';
@@ -16,7 +17,7 @@ import { ChatServer, ChatSocket, userRoom } from './socket.types.js';
 import { TypingTracker } from './typing-tracker.js';
 import { socketBindings } from './ws-logging.interceptor.js';
 
-const asUser = (socket: ChatSocket): AuthUser => ({
+export const asUser = (socket: ChatSocket): AuthUser => ({
   id: socket.data.userId,
   username: socket.data.username,
   displayName: socket.data.displayName,
@@ -35,6 +36,12 @@ const roomUser = (socket: ChatSocket, roomId: string): RoomUserPayload => ({
   displayName: socket.data.displayName,
   roomId,
 });
+
+interface ChangeReplay {
+  replay: ChatMessage[];
+  changeSeq: number;
+  hasMore: boolean;
+}
 
 /**
  * The socket side of the chat: rooms a socket is in, presence, typing, token expiry. The gateway
@@ -59,6 +66,7 @@ export class RealtimeSessions implements OnModuleDestroy {
   constructor(
     private readonly rooms: RoomsService,
     private readonly messages: MessagesService,
+    private readonly changes: MessageChangesService,
     private readonly presence: PresenceStore,
     private readonly delivery: RoomDelivery,
     private readonly typing: TypingTracker,
@@ -107,15 +115,17 @@ export class RealtimeSessions implements OnModuleDestroy {
     this.logger.log(socketBindings(socket), 'Socket disconnected');
   }
 
-  async join(socket: ChatSocket, roomId: string, lastSeq?: number): Promise<JoinedRoomPayload> {
+  async join(socket: ChatSocket, roomId: string, lastSeq?: number, lastChangeSeq?: number): Promise<JoinedRoomPayload> {
     const user = asUser(socket);
     // Registered before the access check, so a removal committed after the check is seen here.
     const pending = { removed: false };
     const pendingHere = this.pendingJoins.get(socket.id) ?? new Map<string, { removed: boolean }>();
     this.pendingJoins.set(socket.id, pendingHere.set(roomId, pending));
     let joined: { current: number; catchUpFrom?: number };
+    let changes: ChangeReplay;
     try {
       await this.rooms.enter(user, roomId);
+      changes = await this.readChanges(roomId, lastSeq, lastChangeSeq);
       joined = await this.delivery.join(socket, roomId, lastSeq, this.config.joinCatchUpMax);
     } finally {
       if (pendingHere.get(roomId) === pending) pendingHere.delete(roomId);
@@ -133,9 +143,13 @@ export class RealtimeSessions implements OnModuleDestroy {
     if (await this.presence.join(roomId, presenceOf(socket), socket.id)) {
       socket.to(roomId).except(userRoom(user.id)).emit(ServerEvent.UserJoined, roomUser(socket, roomId));
     }
-    const payload: JoinedRoomPayload = { roomId, lastSeq: joined.current, online: await this.presence.online(roomId) };
+    // In the tick the socket joined the room, right after the missed messages, as the catch-up itself.
+    for (const message of changes.replay) socket.emit(ServerEvent.MessageUpdated, { message, changeSeq: message.changeSeq });
+    const payload: JoinedRoomPayload = { roomId, lastSeq: joined.current, changeSeq: changes.changeSeq, online: await this.presence.online(roomId) };
+    if (changes.hasMore) payload.changesHasMore = true;
     if (joined.catchUpFrom !== undefined) Object.assign(payload, { hasMore: true, catchUpFrom: joined.catchUpFrom });
     socket.emit(ServerEvent.JoinedRoom, payload);
+    if (lastChangeSeq !== undefined && !changes.hasMore) await this.replayLateChanges(socket, roomId, joined.current, changes.changeSeq);
     return payload;
   }
 
@@ -248,6 +262,30 @@ export class RealtimeSessions implements OnModuleDestroy {
     // Only this instance's clients: the others' keep their connections.
     this.server.local.emit(ServerEvent.ServerShutdown, { reason: 'Server is restarting', reconnectAfterMs: 1000 });
     for (const socket of this.server.of('/').sockets.values()) socket.conn.close();
+  }
+
+  /**
+   * What a rejoining socket missed of the messages it holds (seq <= lastSeq): each message changed
+   * after `lastChangeSeq`, as it is now, in change order, at most JOIN_CATCH_UP_MAX of them; with
+   * the room's change counter of the same read.
+   */
+  private async readChanges(roomId: string, lastSeq: number | undefined, lastChangeSeq: number | undefined): Promise<ChangeReplay> {
+    if (lastSeq === undefined || lastChangeSeq === undefined) return { replay: [], changeSeq: await this.messages.lastChangeSeq(roomId), hasMore: false };
+    const cap = this.config.joinCatchUpMax;
+    const changed = await this.changes.changedSince(roomId, lastSeq, lastChangeSeq, cap + 1);
+    if (changed.messages.length <= cap) return { replay: changed.messages, changeSeq: changed.lastChangeSeq, hasMore: false };
+    const replay = changed.messages.slice(0, cap);
+    return { replay, changeSeq: replay[replay.length - 1].changeSeq, hasMore: true };
+  }
+
+  /**
+   * Changes committed between that read and the socket entering the room were announced before it
+   * was there to hear them: read once more (usually nothing) and send what is newer. A copy it also
+   * got live is harmless, as every update carries the whole message and its changeSeq.
+   */
+  private async replayLateChanges(socket: ChatSocket, roomId: string, throughSeq: number, afterChangeSeq: number): Promise<void> {
+    const late = await this.changes.changedSince(roomId, throughSeq, afterChangeSeq, this.config.joinCatchUpMax);
+    for (const message of late.messages) socket.emit(ServerEvent.MessageUpdated, { message, changeSeq: message.changeSeq });
   }
 
   private async leaveRoom(socket: ChatSocket, roomId: string): Promise<void> {

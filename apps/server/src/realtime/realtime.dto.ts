@@ -19,6 +19,13 @@ export class JoinRoomDto extends RoomRefDto implements JoinRoomRequest {
   @Min(0)
   @Max(SEQ_MAX, { message: 'lastSeq must not be greater than ' + SEQ_MAX })
   lastSeq?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'lastChangeSeq must be a whole number' })
+  @Min(0)
+  @Max(SEQ_MAX, { message: 'lastChangeSeq must not be greater than ' + SEQ_MAX })
+  lastChangeSeq?: number;
 }
 
 /** The seed sends a bare room id; richer clients send `{roomId, ...}`. Both become the DTO. */

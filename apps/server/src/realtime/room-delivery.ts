@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { AiStreamDeltaPayload, AiStreamStartPayload, ChatMessage } from '@chat/contract';
+import type { AiStreamDeltaPayload, AiStreamStartPayload, ChatMessage, MessageUpdatedPayload } from '@chat/contract';
 import { ServerEvent } from '@chat/contract';
 import { MessagesService } from '../messages/messages.service.js';
 import type { ChatServer, ChatSocket } from './socket.types.js';
@@ -153,6 +153,18 @@ export class RoomDelivery implements OnModuleDestroy {
     if (stream && index >= 0) stream.recent[index] = message;
     this.server?.local.to(message.roomId).emit(ServerEvent.AiStreamEnd, { message });
     this.server?.local.to(message.roomId).emit(ServerEvent.NewMessage, message);
+  }
+
+  /**
+   * A stored message changed: to this instance's sockets in the room, and into the recent buffer, so
+   * a joiner caught up from it gets the message as it is now.
+   */
+  messageUpdated(update: MessageUpdatedPayload): void {
+    const { message } = update;
+    const stream = this.streams.get(message.roomId);
+    const index = stream?.recent.findIndex((m) => m.id === message.id) ?? -1;
+    if (stream && index >= 0 && stream.recent[index].changeSeq < message.changeSeq) stream.recent[index] = message;
+    this.server?.local.to(message.roomId).emit(ServerEvent.MessageUpdated, update);
   }
 
   /**

@@ -106,6 +106,10 @@ export class RoomViewDto implements RoomView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiProperty({ enum: MEMBER_ROLES, nullable: true, description: "The caller's role in the room" }) myRole: RoomMemberRole | null;
   @ApiProperty({ description: 'Seq of the newest message' }) lastSeq: number;
+  @ApiProperty({ description: "The room's change counter (edits, deletes, reactions, thread replies)" }) lastChangeSeq: number;
+  @ApiProperty({ description: "The caller's read position (0 when never read)" }) lastReadSeq: number;
+  @ApiProperty({ description: "Others' messages after lastReadSeq, tombstones not counted" }) unreadCount: number;
+  @ApiProperty({ description: 'Of those, the ones that @-mention the caller' }) mentionCount: number;
 }
 
 export class RoomMemberViewDto implements RoomMemberView {

@@ -21,7 +21,7 @@ export interface RoomAccess {
   myRole: RoomMemberRole | null;
 }
 
-function toRoomView(room: RoomEntity, myRole: RoomMemberRole | null): RoomView {
+function toRoomView(room: RoomEntity, myRole: RoomMemberRole | null, reading?: ReadState): RoomView {
   return {
     id: room.id,
     name: room.name,
@@ -34,8 +34,14 @@ function toRoomView(room: RoomEntity, myRole: RoomMemberRole | null): RoomView {
     updatedAt: room.updatedAt.toISOString(),
     myRole,
     lastSeq: room.lastSeq,
+    lastChangeSeq: room.lastChangeSeq,
+    ...(reading ?? NOTHING_READ),
   };
 }
+
+/** The caller's read position in a room and what is after it. */
+export type ReadState = Pick<RoomView, 'lastReadSeq' | 'unreadCount' | 'mentionCount'>;
+const NOTHING_READ: ReadState = { lastReadSeq: 0, unreadCount: 0, mentionCount: 0 };
 
 function slugify(name: string): string {
   const slug = name

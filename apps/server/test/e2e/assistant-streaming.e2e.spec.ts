@@ -1,3 +1,4 @@
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import { countTokens } from 'gpt-tokenizer';
 import { DataSource } from 'typeorm';
 import { ErrorCode } from '@chat/contract';
@@ -81,6 +82,7 @@ describe('assistant: triggering and streaming', () => {
       timestamp: expect.any(String),
       isAi: true,
       status: 'complete',
+      ...FRESH_MESSAGE_STATE,
       metadata: {
         replyTo: question.id,
         requestedBy: alice.id,

@@ -1,4 +1,5 @@
 import { io } from 'socket.io-client';
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage, UserAdminView } from '@chat/contract';
 import { RealtimeSessions } from '../../src/realtime/realtime-sessions.js';
 import { createRoom, emitRaw, eventLog, flush, ISO_8601, UUID } from '../support/realtime-helpers.js';
@@ -46,7 +47,7 @@ describe('Chat protocol between two users', () => {
     const seedClient: ChatClient = io(t.baseUrl, { auth: { token: alice.token }, reconnection: false, forceNew: true });
     const joined = nextEvent(seedClient, 'joined_room');
     seedClient.on('connect', () => emitRaw(seedClient, 'join_room', roomId));
-    expect(await joined).toEqual({ roomId, lastSeq: 0, online: [presence(alice)] });
+    expect(await joined).toEqual({ roomId, lastSeq: 0, changeSeq: 0, online: [presence(alice)] });
 
     const b = await t.connect(bob.token);
     const bobJoined = nextEvent(seedClient, 'user_joined');
@@ -79,7 +80,7 @@ describe('Chat protocol between two users', () => {
       const a = await t.connect(alice.token);
       const joined = nextEvent(a, 'joined_room');
       emitRaw(a, 'join_room', roomId);
-      expect(await joined).toEqual({ roomId, lastSeq: 0, online: [presence(alice)] });
+      expect(await joined).toEqual({ roomId, lastSeq: 0, changeSeq: 0, online: [presence(alice)] });
       a.disconnect();
     });
 
@@ -91,7 +92,7 @@ describe('Chat protocol between two users', () => {
       const aliceLog = collect(a, 'user_joined');
       const bobLog = collect(b, 'user_joined');
       const joinedAck = await emitWithAck(b, 'join_room', roomId);
-      expect(joinedAck).toEqual({ ok: true, roomId, lastSeq: 0, online: [presence(alice), presence(bob)] });
+      expect(joinedAck).toEqual({ ok: true, roomId, lastSeq: 0, changeSeq: 0, online: [presence(alice), presence(bob)] });
       await flush(b, roomId, [a, b]);
       expect(aliceLog.items).toEqual([roomUser(bob, roomId)]);
       expect(bobLog.items).toEqual([]);
@@ -102,7 +103,7 @@ describe('Chat protocol between two users', () => {
     it('should accept {roomId} objects as well as bare strings', async () => {
       const roomId = await newRoom();
       const a = await t.connect(alice.token);
-      expect(await emitWithAck(a, 'join_room', { roomId })).toEqual({ ok: true, roomId, lastSeq: 0, online: [presence(alice)] });
+      expect(await emitWithAck(a, 'join_room', { roomId })).toEqual({ ok: true, roomId, lastSeq: 0, changeSeq: 0, online: [presence(alice)] });
       expect(await emitWithAck(a, 'leave_room', { roomId })).toEqual({ ok: true, roomId });
       expect(await emitWithAck(a, 'join_room', roomId)).toMatchObject({ ok: true, roomId });
       expect(await emitWithAck(a, 'leave_room', roomId)).toEqual({ ok: true, roomId });
@@ -148,6 +149,7 @@ describe('Chat protocol between two users', () => {
         isAi: false,
         clientMessageId: 'c-1',
         status: 'complete',
+        ...FRESH_MESSAGE_STATE,
       };
       expect(ack).toEqual({ ok: true, message: expected });
       const message = (ack as unknown as { message: ChatMessage }).message;

@@ -31,6 +31,7 @@ describe('Socket handshake', () => {
       ok: true,
       roomId: 'general',
       lastSeq: 0,
+      changeSeq: 0,
       online: [{ userId: alice.user.id, username: alice.user.username, displayName: alice.user.displayName }],
     });
   });

@@ -66,7 +66,7 @@ describe('Reconnecting with lastSeq', () => {
     expect(ack).toMatchObject({ ok: true, roomId, lastSeq: 12 });
     const { before, joined, after } = log.split();
     expect(before).toEqual(range(6, 12));
-    expect(joined).toEqual({ roomId, lastSeq: 12, online: expect.any(Array) });
+    expect(joined).toEqual({ roomId, lastSeq: 12, changeSeq: 0, online: expect.any(Array) });
     expect(after).toEqual([]);
     expect(log.messages()).toEqual(missed);
 

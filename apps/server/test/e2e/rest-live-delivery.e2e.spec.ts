@@ -1,3 +1,4 @@
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage, UserAdminView } from '@chat/contract';
 import { createRoom, flush, ISO_8601, UUID } from '../support/realtime-helpers.js';
 import { collect, emitWithAck, nextEvent, startTestApp, TestApp } from '../support/test-app.js';
@@ -46,6 +47,7 @@ describe('REST posts delivered live', () => {
       isAi: false,
       clientMessageId: 'rest-live-1',
       status: 'complete',
+      ...FRESH_MESSAGE_STATE,
     });
     // No socket sent it, so every socket, the poster's own included, gets new_message.
     expect(await toBob).toEqual(body);

@@ -1,3 +1,4 @@
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import { DataSource } from 'typeorm';
 import type { ChatMessage, HttpErrorBody, MessagesPage, RoomView, UserAdminView } from '@chat/contract';
 import { startTestApp, TestApp } from '../support/test-app.js';
@@ -55,6 +56,7 @@ describe('MessagesController', () => {
           timestamp: expect.stringMatching(ISO),
           isAi: false,
           status: 'complete',
+          ...FRESH_MESSAGE_STATE,
         },
       });
       const second = await post(roomId, bob.token, { content: 'hi alice' });
@@ -179,6 +181,7 @@ describe('MessagesController', () => {
         timestamp: expect.stringMatching(ISO),
         isAi: false,
         status: 'complete',
+        ...FRESH_MESSAGE_STATE,
       });
       expect(messages[1].username).toBe(bob.user.username);
     });

@@ -53,6 +53,10 @@ describe('RoomsController', () => {
           updatedAt: expect.stringMatching(ISO),
           myRole: null,
           lastSeq: 0,
+          lastChangeSeq: 0,
+          lastReadSeq: 0,
+          unreadCount: 0,
+          mentionCount: 0,
         },
       });
     });
@@ -107,6 +111,10 @@ describe('RoomsController', () => {
           updatedAt: expect.stringMatching(ISO),
           myRole: 'owner',
           lastSeq: 0,
+          lastChangeSeq: 0,
+          lastReadSeq: 0,
+          unreadCount: 0,
+          mentionCount: 0,
         },
       });
       const members = await t.http<RoomMemberView[]>('GET', '/api/rooms/support_2-x/members', { token: owner.token });

@@ -16,18 +16,6 @@ export interface OutgoingMessage {
   createdAt: string;
 }
 
-/** The conversation fields of a message nobody has changed, replied to or reacted to yet. */
-export const UNCHANGED_MESSAGE = Object.freeze({
-  editedAt: null,
-  deletedAt: null,
-  reactions: [],
-  changeSeq: 0,
-  threadId: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  mentions: [],
-}) satisfies Pick<ChatMessage, 'editedAt' | 'deletedAt' | 'reactions' | 'changeSeq' | 'threadId' | 'replyCount' | 'lastReplyAt' | 'mentions'>;
-
 /** What the message list shows: stored messages in seq order, then this tab's unconfirmed ones. */
 export type TimelineEntry = { kind: 'message'; key: string; message: ChatMessage } | { kind: 'outgoing'; key: string; outgoing: OutgoingMessage };
 

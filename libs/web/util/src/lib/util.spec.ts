@@ -1,16 +1,16 @@
 import type { ChatMessage, Citation } from '@chat/contract';
 import { citationsOf } from './citations';
 import { groupMessages } from './message-groups';
-import { codePointLength } from '@chat/contract';
+import { codePointLength, FRESH_MESSAGE_STATE } from '@chat/contract';
 import { initials } from './text';
-import { mergeMessages, OutgoingMessage, toTimeline, UNCHANGED_MESSAGE } from './timeline';
+import { mergeMessages, OutgoingMessage, toTimeline} from './timeline';
 import { typingText } from './typing-text';
 
 const ME = { id: 'u-me', username: 'me', displayName: 'Me' };
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 
 function msg(seq: number, author: 'me' | 'alice' | 'ai', minutes = seq): ChatMessage {
-  const base = { id: `m${seq}`, roomId: 'r', seq, content: `m${seq}`, timestamp: new Date(T0 + minutes * 60_000).toISOString(), status: 'complete' as const, ...UNCHANGED_MESSAGE };
+  const base = { id: `m${seq}`, roomId: 'r', seq, content: `m${seq}`, timestamp: new Date(T0 + minutes * 60_000).toISOString(), status: 'complete' as const, ...FRESH_MESSAGE_STATE };
   if (author === 'ai') return { ...base, userId: null, username: 'assistant', displayName: 'AI Assistant', isAi: true };
   if (author === 'me') return { ...base, userId: 'u-me', username: 'me', displayName: 'Me', isAi: false };
   return { ...base, userId: 'u-alice', username: 'alice', displayName: 'Alice', isAi: false };

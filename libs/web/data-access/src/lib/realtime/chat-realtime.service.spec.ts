@@ -2,8 +2,8 @@ import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage, ErrorPayload, JoinedRoomPayload, MessagesPage } from '@chat/contract';
-import { UNCHANGED_MESSAGE } from '@chat/web-util';
 import { firstValueFrom } from 'rxjs';
 import { FakeSocket } from '../../testing/fake-socket';
 import { memoryStorage } from '../storage';
@@ -29,7 +29,7 @@ function message(roomId: string, seq: number, extra: Partial<ChatMessage> = {}):
     timestamp: new Date(2026, 0, 1, 12, 0, seq).toISOString(),
     isAi: false,
     status: 'complete',
-    ...UNCHANGED_MESSAGE,
+    ...FRESH_MESSAGE_STATE,
     ...extra,
   };
 }

@@ -428,7 +428,12 @@ export class ChatRealtimeService {
       return this.request$<JoinedRoomPayload>((ack) => socket.emit(ClientEvent.JoinRoom, payload, ack), disconnected$);
     }).pipe(
       tap((response) => {
-        if (response.ok) {
+        if (response.ok && response.changesHasMore) {
+          // The replay of changes stopped at `changeSeq`: join again from there for the rest (once
+          // this join has finished, so it is not taken for a duplicate).
+          this.updateRoom(roomId, (r) => ({ ...reduce.joined(r, response), joined: false }));
+          queueMicrotask(() => this.joinRequests.next(roomId));
+        } else if (response.ok) {
           this.updateRoom(roomId, (r) => reduce.joined(r, response));
           this.flushQueue(roomId);
         } else {

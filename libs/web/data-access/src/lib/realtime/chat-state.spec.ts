@@ -1,5 +1,5 @@
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage } from '@chat/contract';
-import { UNCHANGED_MESSAGE } from '@chat/web-util';
 import { emptyRoom, reduce, resumeSeq, streamText } from './chat-state';
 
 const msg = (seq: number, status: ChatMessage['status'] = 'complete'): ChatMessage => ({
@@ -13,7 +13,7 @@ const msg = (seq: number, status: ChatMessage['status'] = 'complete'): ChatMessa
   timestamp: new Date().toISOString(),
   isAi: status !== 'complete',
   status,
-  ...UNCHANGED_MESSAGE,
+  ...FRESH_MESSAGE_STATE,
 });
 
 describe('chat state', () => {

@@ -1,4 +1,4 @@
-import { ASSISTANT_USERNAME } from '@chat/contract';
+import { ASSISTANT_USERNAME, FRESH_MESSAGE_STATE } from '@chat/contract';
 import type {
   AiStreamDeltaPayload,
   AiStreamStartPayload,
@@ -9,7 +9,7 @@ import type {
   PresenceUser,
   RoomUserPayload,
 } from '@chat/contract';
-import { type ConnectionState, mergeMessages, type OutgoingMessage, UNCHANGED_MESSAGE } from '@chat/web-util';
+import { type ConnectionState, mergeMessages, type OutgoingMessage } from '@chat/web-util';
 
 export type { ConnectionState };
 
@@ -169,7 +169,7 @@ export const reduce = {
       isAi: true,
       status: 'streaming',
       metadata: payload.replyTo ? { replyTo: payload.replyTo, ...(askedBy ? { requestedBy: askedBy } : {}) } : {},
-      ...UNCHANGED_MESSAGE,
+      ...FRESH_MESSAGE_STATE,
       // A question asked in a thread is answered in that thread.
       threadId: question?.threadId ?? null,
     };

@@ -2,6 +2,7 @@ import { HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage, RoomView } from '@chat/contract';
 import { FakeSocket } from '../../testing/fake-socket';
 import { memoryStorage } from '../storage';
@@ -10,7 +11,6 @@ import { authInterceptor } from '../auth/auth.interceptor';
 import { SessionStore } from '../auth/session.store';
 import { SOCKET_FACTORY } from '../realtime/socket';
 import { LOCAL_STORAGE, SESSION_STORAGE } from '../storage';
-import { UNCHANGED_MESSAGE } from '@chat/web-util';
 import { RoomListItem, RoomsStore } from './rooms.store';
 
 const ME = { id: 'u-me', username: 'me', displayName: 'Me', role: 'staff' as const };
@@ -36,7 +36,7 @@ function room(id: string, lastSeq: number, myRole: RoomView['myRole']): RoomView
 }
 
 function message(roomId: string, seq: number): ChatMessage {
-  return { id: `${roomId}${seq}`, roomId, seq, userId: 'u-x', username: 'x', displayName: 'X', content: 'hi', timestamp: new Date().toISOString(), isAi: false, status: 'complete', ...UNCHANGED_MESSAGE };
+  return { id: `${roomId}${seq}`, roomId, seq, userId: 'u-x', username: 'x', displayName: 'X', content: 'hi', timestamp: new Date().toISOString(), isAi: false, status: 'complete', ...FRESH_MESSAGE_STATE };
 }
 
 describe(RoomsStore.name, () => {

@@ -1,14 +1,15 @@
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
+import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage } from '@chat/contract';
-import { OutgoingMessage, TimelineEntry, toTimeline, UNCHANGED_MESSAGE } from '@chat/web-util';
+import { OutgoingMessage, TimelineEntry, toTimeline} from '@chat/web-util';
 import { MessageListComponent } from './message-list.component';
 
 const ME = { id: 'u-me', username: 'me', displayName: 'Me' };
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 
 function msg(seq: number, author: 'me' | 'alice' | 'ai', extra: Partial<ChatMessage> = {}): ChatMessage {
-  const base = { id: `m${seq}`, roomId: 'r', seq, content: `message ${seq}`, timestamp: new Date(T0 + seq * 1000).toISOString(), status: 'complete' as const, ...UNCHANGED_MESSAGE };
+  const base = { id: `m${seq}`, roomId: 'r', seq, content: `message ${seq}`, timestamp: new Date(T0 + seq * 1000).toISOString(), status: 'complete' as const, ...FRESH_MESSAGE_STATE };
   const who =
     author === 'ai'
       ? { userId: null, username: 'assistant', displayName: 'AI Assistant', isAi: true }
