@@ -66,6 +66,11 @@ export function threadTimeline(messages: readonly ChatMessage[], outgoing: reado
   );
 }
 
+/** The room page's query parameters that show a message in its context: its thread, or the history around it. */
+export function messageContextParams(message: Pick<ChatMessage, 'id' | 'seq' | 'threadId'>): Record<string, string | number> {
+  return message.threadId ? { thread: message.threadId, highlight: message.id } : { around: message.seq, highlight: message.id };
+}
+
 /** Stored messages and unconfirmed sends as one list for the message list. */
 export function toTimeline(messages: readonly ChatMessage[], outgoing: readonly OutgoingMessage[]): TimelineEntry[] {
   return [

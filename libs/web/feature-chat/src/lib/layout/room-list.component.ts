@@ -4,6 +4,7 @@ import { Router, RouterLink, RouterLinkActive } from '@angular/router';
 import type { RoomView } from '@chat/contract';
 import { RoomsStore } from '@chat/web-data-access';
 import { CreateRoomFormComponent } from '../create-room/create-room-form.component';
+import { MentionNotifier } from '../notifications/mention-notifier.service';
 
 @Component({
   selector: 'chat-room-list',
@@ -56,6 +57,15 @@ import { CreateRoomFormComponent } from '../create-room/create-room-form.compone
       } @else {
         <p class="none">Loading rooms…</p>
       }
+      @if (notifier.ask() === 'ask') {
+        <div class="notify" data-testid="notifications-prompt">
+          <p>Get a browser notification when someone mentions you while this tab is in the background?</p>
+          <div class="notify-buttons">
+            <button type="button" class="small" (click)="notifier.dismiss()">Not now</button>
+            <button type="button" class="small primary" data-testid="notifications-enable" (click)="notifier.enable()">Turn on</button>
+          </div>
+        </div>
+      }
     </nav>
   `,
   styles: `
@@ -72,6 +82,9 @@ import { CreateRoomFormComponent } from '../create-room/create-room-form.compone
     .room:has(.unread) .name { font-weight: 600; }
     .mention { background: var(--c-danger) !important; color: #fff !important; }
     .unread { flex: none; min-width: 1.25rem; padding: 0 0.4rem; border-radius: 999px; background: var(--c-accent); color: var(--c-on-accent); font-size: 0.75rem; font-weight: 700; text-align: center; line-height: 1.25rem; }
+    .notify { margin-top: 0.75rem; padding: 0.6rem; border: 1px solid var(--c-border); border-radius: 10px; background: var(--c-surface); font-size: 0.8rem; }
+    .notify p { margin: 0 0 0.5rem; color: var(--c-text-muted); }
+    .notify-buttons { display: flex; justify-content: flex-end; gap: 0.4rem; }
     .none { color: var(--c-text-muted); font-size: 0.85rem; padding: 0.25rem 0.6rem; }
   `,
 })
@@ -80,6 +93,7 @@ export class RoomListComponent {
   private readonly router = inject(Router);
 
   protected readonly items = toSignal(this.store.items$);
+  protected readonly notifier = inject(MentionNotifier);
   protected readonly creating = signal(false);
 
   protected onCreated(room: RoomView): void {
