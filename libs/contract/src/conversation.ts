@@ -68,6 +68,17 @@ export interface MessageSearchResult {
   snippet: string;
 }
 
+/** `GET /api/search/messages` query: newest hits first. */
+export interface MessageSearchQuery {
+  /** Words (stemmed in KNOWLEDGE_LANGUAGE), "quoted phrases", -excluded words, `or`. */
+  q: string;
+  /** Only this room. */
+  roomId?: string;
+  /** The id of the last result of the previous page: the next page starts after it. */
+  before?: string;
+  limit?: number;
+}
+
 export interface MessageSearchResponse {
   results: MessageSearchResult[];
   hasMore: boolean;
@@ -123,3 +134,6 @@ export function isReactionEmoji(value: unknown): value is string {
   if (!iterator.next().done) return false;
   return RGI_EMOJI.test(value) || BARE_PICTOGRAPH.test(value);
 }
+
+/** Unread and mention counts stop counting here (the console shows "999+"), so a long-unread room costs no more to count. */
+export const UNREAD_COUNT_MAX = 999;

@@ -130,6 +130,8 @@ export interface AiStreamStartPayload {
   content: string;
   /** The index of the next `ai_stream_delta` this client will get (0 when the reply has just started). */
   nextIndex: number;
+  /** Set when the reply answers inside a thread: show it in that thread, not the room's timeline. */
+  threadId?: string;
 }
 
 /** The next piece of text. `index` counts deltas per message from 0, with no gaps. */

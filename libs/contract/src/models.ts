@@ -183,7 +183,10 @@ export interface EditMessageBody {
 
 export interface MessagesPage {
   messages: ChatMessage[];
+  /** More messages beyond this page in the direction asked (with `around`: older ones). */
   hasMore: boolean;
+  /** With `around` only: newer messages exist after this page. */
+  hasMoreAfter?: boolean;
 }
 
 export type UsageGroupBy = 'user' | 'room' | 'day';

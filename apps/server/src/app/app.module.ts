@@ -21,6 +21,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { QuotasModule } from '../quotas/quotas.module.js';
 import { LoggerModule } from 'nestjs-pino';
 import { MessagesModule } from '../messages/messages.module.js';
+import { SearchModule } from '../search/search.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
@@ -52,6 +53,7 @@ export class AppModule {
         UsersModule,
         RoomsModule,
         MessagesModule,
+        SearchModule,
         KnowledgeModule,
         LlmModule,
         RealtimeModule,

@@ -11,6 +11,7 @@ import { Credentials1766200000000 } from './migrations/1766200000000-credentials
 import { AuditLogAndQuotas1766400000000 } from './migrations/1766400000000-audit-log-and-quotas.js';
 import { MessageChanges1766450000000 } from './migrations/1766450000000-message-changes.js';
 import { Conversation1766500000000 } from './migrations/1766500000000-conversation.js';
+import { MessageSearch1766500001000 } from './migrations/1766500001000-message-search.js';
 
 export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity, KnowledgeDocumentEntity, KnowledgeChunkEntity];
 export const MIGRATIONS = [
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   AuditLogAndQuotas1766400000000,
   MessageChanges1766450000000,
   Conversation1766500000000,
+  MessageSearch1766500001000,
 ];
 
 /**

@@ -183,6 +183,8 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
           isAi: true,
           status: 'streaming',
           metadata: { replyTo: question.id, requestedBy: askerId, model: this.provider.model },
+          // Asked inside a thread: answered in that thread.
+          threadId: question.threadId ?? undefined,
         })
       ).message;
     } catch (error) {
@@ -224,7 +226,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     let canceller: Canceller | undefined;
     try {
       await untilAdmitted(ticket.admitted, controller.signal);
-      const [history, retrieved] = await Promise.all([this.history(question.roomId, question.seq), this.sourcesFor(question)]);
+      const [history, retrieved] = await Promise.all([this.history(question), this.sourcesFor(question)]);
       const prompt = buildPrompt({
         systemPrompt: room.systemPrompt,
         history,
@@ -368,7 +370,8 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     return settings;
   }
 
-  private history(roomId: string, beforeSeq: number): Promise<ChatMessage[]> {
-    return this.messages.before(roomId, beforeSeq, HISTORY_WINDOW);
+  /** What was said before the question where it was asked: the room's top-level conversation, or its thread (root included). */
+  private history(question: ChatMessage): Promise<ChatMessage[]> {
+    return this.messages.before(question.roomId, question.seq, HISTORY_WINDOW, question.threadId);
   }
 }

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
 import { ErrorCode } from '@chat/contract';
 import type { ChatMessage, MessageUpdatedPayload } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
@@ -22,7 +23,10 @@ export interface ChangeScope {
  * (a reaction already there, a delete of a tombstone) takes none and announces nothing.
  */
 @Injectable()
-export class MessageChangesService {
+export class MessageChangesService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(MessageChangesService.name);
+  private readonly subscription = new Subscription();
+
   constructor(
     private readonly repository: MessageChangesRepository,
     private readonly rooms: RoomsService,
@@ -30,6 +34,32 @@ export class MessageChangesService {
     private readonly events: DomainEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * A reply stored (by a person or the assistant) counted on its root in the same transaction;
+   * announced here, once, on the instance that stored it, with the root as it now is.
+   */
+  onModuleInit(): void {
+    this.subscription.add(
+      this.events.onLocal('message.created').subscribe(({ message }) => {
+        if (message.threadId) void this.announceRoot(message.threadId);
+      }),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+  }
+
+  private async announceRoot(rootId: string): Promise<void> {
+    try {
+      const root = await this.repository.message(rootId);
+      if (root) this.events.emit('message.updated', { message: root, changeSeq: root.changeSeq });
+    } catch (error) {
+      // The count is stored; a client missing this update gets it from the replay or the next load.
+      this.logger.warn(`Announcing thread root ${rootId} failed: ${String(error)}`);
+    }
+  }
 
   /** The author changes their own text; an assistant reply is nobody's to edit. */
   async edit(user: AuthUser, messageId: string, content: string, scope: ChangeScope = {}): Promise<MessageUpdatedPayload> {

@@ -18,6 +18,10 @@ export interface MessageDraft {
   clientMessageId?: string;
   status: MessageStatus;
   metadata?: AiMessageMetadata;
+  /** A reply in the thread of this top-level message of the room (checked by the caller). */
+  threadId?: string;
+  /** Room members the text @-mentions (resolved by the caller). */
+  mentions?: string[];
 }
 
 export interface WriteResult {
@@ -121,7 +125,8 @@ export class MessageWriter {
       const refused = await this.findRefused(runner, batch);
       // One room's insert is a single atomic statement, so it needs no BEGIN/COMMIT round trips;
       // several rooms share one transaction, so they share one commit.
-      const transactional = new Set(batch.map((p) => p.draft.roomId)).size > 1;
+      // A thread reply also counts itself on its root, which must commit with it.
+      const transactional = new Set(batch.map((p) => p.draft.roomId)).size > 1 || batch.some((p) => p.draft.threadId);
       if (transactional) await runner.startTransaction();
       const results = await this.insert(runner, batch, existing, refused);
       if (transactional) await runner.commitTransaction();
@@ -190,6 +195,8 @@ export class MessageWriter {
           status: p.draft.status,
           metadata: p.draft.metadata,
           createdAt: p.createdAt,
+          threadId: p.draft.threadId,
+          mentions: p.draft.mentions,
         })),
       );
       if (seqById.size === 0) {
@@ -198,6 +205,8 @@ export class MessageWriter {
         for (const i of indexes) results[i] = AppException.roomNotFound(roomId);
         continue;
       }
+      const replies = drafts.filter((p) => p.draft.threadId).map((p) => ({ threadId: p.draft.threadId!, createdAt: p.createdAt }));
+      if (replies.length > 0) await this.repository.countReplies(runner, roomId, replies);
       indexes.forEach((batchIndex, j) => {
         const { draft, createdAt } = batch[batchIndex];
         const message: ChatMessage = {
@@ -212,6 +221,8 @@ export class MessageWriter {
           isAi: draft.isAi,
           status: draft.status,
           ...FRESH_MESSAGE_STATE,
+          threadId: draft.threadId ?? null,
+          mentions: draft.mentions ?? [],
         };
         if (draft.clientMessageId) message.clientMessageId = draft.clientMessageId;
         if (draft.metadata && Object.keys(draft.metadata).length > 0) message.metadata = draft.metadata;

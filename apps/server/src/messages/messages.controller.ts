@@ -2,12 +2,12 @@ import { UsePipes, Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, P
 import { HttpValidationPipe } from '../common/validation.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { isReactionEmoji } from '@chat/contract';
-import type { ChatMessage, MessagesPage, MessageUpdatedPayload } from '@chat/contract';
+import type { ChatMessage, MessagesPage, MessageUpdatedPayload, ThreadPage } from '@chat/contract';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { RateLimit } from '../common/rate-limit.js';
-import { ChatMessageDto, EditMessageBodyDto, HistoryQueryDto, MessagesPageDto, MessageUpdatedDto, PostMessageDto } from './messages.dto.js';
+import { ChatMessageDto, EditMessageBodyDto, HistoryQueryDto, MessagesPageDto, MessageUpdatedDto, PostMessageDto, ThreadPageDto } from './messages.dto.js';
 import { MessageChangesService } from './message-changes.service.js';
 import { MessagesService } from './messages.service.js';
 
@@ -42,7 +42,18 @@ export class MessagesController {
   @RateLimit('messages')
   @ApiCreatedResponse({ type: ChatMessageDto, description: 'Stored and delivered live to the room' })
   post(@CurrentUser() user: AuthUser, @Param('roomId') roomId: string, @Body() dto: PostMessageDto): Promise<ChatMessage> {
-    return this.messages.send(user, { roomId, content: dto.content, clientMessageId: dto.clientMessageId });
+    return this.messages.send(user, { roomId, content: dto.content, clientMessageId: dto.clientMessageId, threadId: dto.threadId });
+  }
+
+  @Get(':messageId/thread')
+  @ApiOkResponse({ type: ThreadPageDto, description: 'The root and a page of its replies (ascending; the newest page when neither cursor is given)' })
+  thread(
+    @CurrentUser() user: AuthUser,
+    @Param('roomId') roomId: string,
+    @Param('messageId', MESSAGE_ID) messageId: string,
+    @Query() query: HistoryQueryDto,
+  ): Promise<ThreadPage> {
+    return this.messages.thread(user, roomId, messageId, query);
   }
 
   @Patch(':messageId')

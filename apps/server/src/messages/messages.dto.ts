@@ -14,6 +14,7 @@ import type {
   PostMessageRequest,
   ReactionRequest,
   SendMessageRequest,
+  ThreadPage,
 } from '@chat/contract';
 
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
@@ -35,6 +36,11 @@ export class PostMessageDto implements PostMessageRequest {
   @MaxLength(CLIENT_MESSAGE_ID_MAX_LENGTH)
   @Matches(CLIENT_ID_PATTERN, { message: CLIENT_ID_MESSAGE })
   clientMessageId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Reply in the thread of this top-level message of the room' })
+  @IsOptional()
+  @IsUUID('all', { message: 'threadId must be a message id' })
+  threadId?: string;
 }
 
 /** The seed's `send_message` payload. */
@@ -56,6 +62,10 @@ export class SendMessageDto implements SendMessageRequest {
   @MaxLength(CLIENT_MESSAGE_ID_MAX_LENGTH)
   @Matches(CLIENT_ID_PATTERN, { message: CLIENT_ID_MESSAGE })
   clientMessageId?: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'threadId must be a message id' })
+  threadId?: string;
 }
 
 const MESSAGE_ID_RULE = { message: 'messageId must be a message id' };
@@ -107,6 +117,14 @@ export class HistoryQueryDto {
   @Max(SEQ_MAX)
   after?: number;
 
+  @ApiPropertyOptional({ description: 'The page around this seq (it included), about half older and half newer; not with before/after' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(SEQ_MAX)
+  around?: number;
+
   @ApiPropertyOptional({ minimum: 1, maximum: HISTORY_PAGE_MAX, default: HISTORY_PAGE_DEFAULT })
   @IsOptional()
   @Type(() => Number)
@@ -148,10 +166,17 @@ export class ChatMessageDto implements ChatMessage {
 
 export class MessagesPageDto implements MessagesPage {
   @ApiProperty({ type: [ChatMessageDto], description: 'Ascending seq' }) messages: ChatMessageDto[];
-  @ApiProperty({ description: 'More messages exist beyond this page in the direction asked' }) hasMore: boolean;
+  @ApiProperty({ description: 'More messages exist beyond this page in the direction asked (with around: older ones)' }) hasMore: boolean;
+  @ApiPropertyOptional({ description: 'With around only: newer messages exist after this page' }) hasMoreAfter?: boolean;
 }
 
 export class MessageUpdatedDto implements MessageUpdatedPayload {
   @ApiProperty({ type: ChatMessageDto, description: 'The whole message after the change' }) message: ChatMessageDto;
   @ApiProperty({ description: "The room's change counter at this change (the message's changeSeq when nothing changed)" }) changeSeq: number;
+}
+
+export class ThreadPageDto implements ThreadPage {
+  @ApiProperty({ type: ChatMessageDto, description: 'The top-level message the thread hangs on' }) root: ChatMessageDto;
+  @ApiProperty({ type: [ChatMessageDto], description: 'Ascending seq' }) replies: ChatMessageDto[];
+  @ApiProperty({ description: 'More replies exist beyond this page in the direction asked' }) hasMore: boolean;
 }

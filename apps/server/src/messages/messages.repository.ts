@@ -13,9 +13,13 @@ export interface MessageInsertRow {
   status: MessageStatus;
   metadata: AiMessageMetadata | undefined;
   createdAt: Date;
+  threadId?: string | null;
+  mentions?: string[];
 }
 
 export interface HistoryBounds {
+  /** Only the replies of this thread root. */
+  threadId?: string;
   after?: number;
   before?: number;
   /** Rows to read (the caller asks one more than a page to learn whether there are more). */
@@ -63,6 +67,7 @@ export class MessagesRepository {
     const ascending = bounds.after !== undefined;
     const conditions = ['m.room_id = $1'];
     const params: unknown[] = [roomId];
+    if (bounds.threadId !== undefined) conditions.push(`m.thread_id = $${params.push(bounds.threadId)}`);
     if (bounds.after !== undefined) conditions.push(`m.seq > $${params.push(bounds.after)}`);
     if (bounds.before !== undefined) conditions.push(`m.seq < $${params.push(bounds.before)}`);
     const rows: MessageRow[] = await this.dataSource.query(
@@ -83,12 +88,17 @@ export class MessagesRepository {
     return rows.map(toChatMessage);
   }
 
-  /** The `limit` messages just before `beforeSeq`, ascending (the assistant's context). */
-  async before(roomId: string, beforeSeq: number, limit: number): Promise<ChatMessage[]> {
+  /**
+   * The `limit` messages just before `beforeSeq`, ascending (the assistant's context): the room's
+   * top-level conversation, or with `threadId` that thread's root and replies. Tombstones say nothing.
+   */
+  async before(roomId: string, beforeSeq: number, limit: number, threadId: string | null = null): Promise<ChatMessage[]> {
     const rows: MessageRow[] = await this.dataSource.query(
       `SELECT ${MESSAGE_COLUMNS} ${FROM_MESSAGES}
-       WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
-      [roomId, beforeSeq, limit],
+       WHERE m.room_id = $1 AND m.seq < $2 AND m.deleted_at IS NULL
+         AND ${threadId === null ? 'm.thread_id IS NULL' : '(m.thread_id = $4 OR m.id = $4)'}
+       ORDER BY m.seq DESC LIMIT $3`,
+      threadId === null ? [roomId, beforeSeq, limit] : [roomId, beforeSeq, limit, threadId],
     );
     return rows.map(toChatMessage).reverse();
   }
@@ -128,11 +138,12 @@ export class MessagesRepository {
       `WITH counter AS (
          UPDATE rooms SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
        )
-       INSERT INTO messages (id, room_id, seq, user_id, content, is_ai, client_message_id, status, metadata, created_at)
-       SELECT v.id, $1, counter.last_seq - $2 + v.ord, v.user_id, v.content, v.is_ai, v.client_message_id, v.status, v.metadata, v.created_at
+       INSERT INTO messages (id, room_id, seq, user_id, content, is_ai, client_message_id, status, metadata, created_at, thread_id, mentions)
+       SELECT v.id, $1, counter.last_seq - $2 + v.ord, v.user_id, v.content, v.is_ai, v.client_message_id, v.status, v.metadata, v.created_at,
+              v.thread_id, ARRAY(SELECT jsonb_array_elements_text(v.mentions))::uuid[]
        FROM counter,
-            unnest($3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::varchar[], $8::varchar[], $9::jsonb[], $10::timestamptz[])
-              WITH ORDINALITY AS v(id, user_id, content, is_ai, client_message_id, status, metadata, created_at, ord)
+            unnest($3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::varchar[], $8::varchar[], $9::jsonb[], $10::timestamptz[], $11::uuid[], $12::jsonb[])
+              WITH ORDINALITY AS v(id, user_id, content, is_ai, client_message_id, status, metadata, created_at, thread_id, mentions, ord)
        RETURNING id, seq`,
       [
         roomId,
@@ -145,9 +156,38 @@ export class MessagesRepository {
         rows.map((r) => r.status),
         rows.map((r) => JSON.stringify(r.metadata ?? {})),
         rows.map((r) => r.createdAt.toISOString()),
+        rows.map((r) => r.threadId ?? null),
+        // A uuid[] per row does not fit one unnest column (Postgres arrays are not ragged): JSON per row.
+        rows.map((r) => JSON.stringify(r.mentions ?? [])),
       ],
     );
     return new Map(inserted.map((row) => [row.id, Number(row.seq)]));
+  }
+
+  /**
+   * New replies counted on their thread roots, in the replies' transaction: each root takes one of
+   * the room's next change seqs (the room row is already locked by the insert), so the count change
+   * is a change like any other. Returns each root's change seq.
+   */
+  async countReplies(runner: QueryRunner, roomId: string, replies: { threadId: string; createdAt: Date }[]): Promise<Map<string, number>> {
+    const byRoot = new Map<string, { count: number; last: Date }>();
+    for (const { threadId, createdAt } of replies) {
+      const root = byRoot.get(threadId);
+      byRoot.set(threadId, { count: (root?.count ?? 0) + 1, last: root && root.last > createdAt ? root.last : createdAt });
+    }
+    const roots = [...byRoot.keys()].sort();
+    const [updated] = (await runner.query(
+      `WITH counter AS (
+         UPDATE rooms SET last_change_seq = last_change_seq + $2 WHERE id = $1 RETURNING last_change_seq
+       )
+       UPDATE messages m SET reply_count = m.reply_count + v.n, change_seq = counter.last_change_seq - $2 + v.ord,
+              last_reply_at = greatest(m.last_reply_at, v.last_at)
+       FROM counter, unnest($3::uuid[], $4::int[], $5::timestamptz[]) WITH ORDINALITY AS v(root_id, n, last_at, ord)
+       WHERE m.id = v.root_id AND m.room_id = $1
+       RETURNING m.id, m.change_seq`,
+      [roomId, roots.length, roots, roots.map((id) => byRoot.get(id)!.count), roots.map((id) => byRoot.get(id)!.last.toISOString())],
+    )) as [{ id: string; change_seq: string }[], number];
+    return new Map(updated.map((row) => [row.id, Number(row.change_seq)]));
   }
 
   /**

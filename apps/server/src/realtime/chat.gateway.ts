@@ -8,7 +8,7 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { AckResponse, ChatMessage, ClientEvent, JoinedRoomPayload, LeftRoomPayload, MessageUpdatedPayload } from '@chat/contract';
+import { AckResponse, ChatMessage, ClientEvent, JoinedRoomPayload, LeftRoomPayload, MessageUpdatedPayload, ReadUpdatedPayload } from '@chat/contract';
 import { RateLimit } from '../common/rate-limit.js';
 import { WsPayloadPipe } from '../common/validation.js';
 import { DeleteMessageDto, EditMessageDto, ReactionDto, SendMessageDto } from '../messages/messages.dto.js';
@@ -16,6 +16,8 @@ import { MessageChangesService } from '../messages/message-changes.service.js';
 import { HandshakeAuth } from './handshake-auth.js';
 import { asUser, RealtimeSessions } from './realtime-sessions.js';
 import { AiCancelDto, JoinRoomDto, RoomRefDto, RoomRefPipe } from './realtime.dto.js';
+import { MarkReadDto } from '../rooms/rooms.dto.js';
+import { RoomsService } from '../rooms/rooms.service.js';
 import type { ChatServer, ChatSocket } from './socket.types.js';
 import { WsExceptionFilter } from './ws-exception.filter.js';
 import { WsLoggingInterceptor } from './ws-logging.interceptor.js';
@@ -33,6 +35,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     private readonly sessions: RealtimeSessions,
     private readonly handshake: HandshakeAuth,
     private readonly changes: MessageChangesService,
+    private readonly rooms: RoomsService,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -100,6 +103,12 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   @SubscribeMessage(ClientEvent.RemoveReaction)
   async removeReaction(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: ReactionDto): Promise<AckResponse<MessageUpdatedPayload>> {
     return { ok: true, ...(await this.changes.unreact(asUser(socket), dto.messageId, dto.emoji)) };
+  }
+
+  @RateLimit('reads')
+  @SubscribeMessage(ClientEvent.MarkRead)
+  async markRead(@ConnectedSocket() socket: ChatSocket, @MessageBody(WsPayloadPipe) dto: MarkReadDto): Promise<AckResponse<ReadUpdatedPayload>> {
+    return { ok: true, ...(await this.rooms.markRead(asUser(socket), dto.roomId, dto.seq, socket.id)) };
   }
 
   @RateLimit('typing')

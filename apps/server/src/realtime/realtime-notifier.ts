@@ -25,6 +25,8 @@ export class RealtimeNotifier implements OnModuleInit, OnModuleDestroy {
       this.events.on('message.resent').subscribe((event) => this.delivery.sendToOrigin(event)),
     );
     this.subscriptions.add(this.events.on('message.updated').subscribe((update) => this.delivery.messageUpdated(update)));
+    this.subscriptions.add(this.events.on('message.mentioned').subscribe((mention) => this.sessions.tellMentioned(mention.message, mention.userIds)));
+    this.subscriptions.add(this.events.on('read.updated').subscribe((event) => this.sessions.tellReadPosition(event.userId, event.originSocketId, event.read)));
     this.subscriptions.add(this.events.on('user.revoked').subscribe(({ userId, reason }) => this.sessions.revoke(userId, reason)));
     this.subscriptions.add(
       this.events.on('room.member_removed').subscribe(({ roomId, userId }) => void this.sessions.evict(userId, roomId)),

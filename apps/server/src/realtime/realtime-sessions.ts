@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { ErrorCode, ErrorPayload, JoinedRoomPayload, LeftRoomPayload, ChatMessage, PresenceUser, RoomUserPayload, ServerEvent, InterServerEvent } from '@chat/contract';
+import { ErrorCode, ErrorPayload, JoinedRoomPayload, ReadUpdatedPayload, LeftRoomPayload, ChatMessage, PresenceUser, RoomUserPayload, ServerEvent, InterServerEvent } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { APP_CONFIG } from '../config/app-config.js';
@@ -172,7 +172,7 @@ export class RealtimeSessions implements OnModuleDestroy {
     const message = await this.inSendOrder(socket.id, roomEntered, () =>
       this.messages.send(
         asUser(socket),
-        { roomId: dto.roomId, content: dto.content, clientMessageId: dto.clientMessageId },
+        { roomId: dto.roomId, content: dto.content, clientMessageId: dto.clientMessageId, threadId: dto.threadId },
         { socketId: socket.id, roomEntered, askAi: dto.useAi === true },
       ),
     );
@@ -217,6 +217,17 @@ export class RealtimeSessions implements OnModuleDestroy {
     const origin = originSocketId ? this.server?.of('/').sockets.get(originSocketId) : undefined;
     if (origin) origin.emit(ServerEvent.Error, error);
     else this.server?.to(userRoom(userId)).emit(ServerEvent.Error, error);
+  }
+
+  /** `mentioned` to every socket of each mentioned user here, whether or not it joined the room. */
+  tellMentioned(message: ChatMessage, userIds: string[]): void {
+    for (const userId of userIds) this.server?.local.to(userRoom(userId)).emit(ServerEvent.Mentioned, { message });
+  }
+
+  /** The user's read position moved: their sockets here hear of it, except the one that moved it. */
+  tellReadPosition(userId: string, originSocketId: string | undefined, read: ReadUpdatedPayload): void {
+    const sockets = this.server?.local.to(userRoom(userId));
+    (originSocketId ? sockets?.except(originSocketId) : sockets)?.emit(ServerEvent.ReadUpdated, read);
   }
 
   /** The account was disabled or its role changed: every socket of it here is told and dropped (each instance does its own). */

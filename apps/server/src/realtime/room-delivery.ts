@@ -40,6 +40,7 @@ function streamStart(message: ChatMessage, soFar: StreamedSoFar = { text: messag
     replyTo: message.metadata?.replyTo ?? null,
     content: soFar.text,
     nextIndex: soFar.nextIndex,
+    ...(message.threadId ? { threadId: message.threadId } : {}),
   };
 }
 

@@ -1,10 +1,11 @@
 import { UsePipes, Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put } from '@nestjs/common';
 import { HttpValidationPipe } from '../common/validation.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { RoomMemberView, RoomView } from '@chat/contract';
+import type { ReadUpdatedPayload, RoomMemberView, RoomView } from '@chat/contract';
+import { RateLimit } from '../common/rate-limit.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/auth.types.js';
-import { AddMemberDto, CreateRoomDto, RoomMemberViewDto, RoomViewDto, UpdateRoomDto } from './rooms.dto.js';
+import { AddMemberDto, CreateRoomDto, ReadPositionDto, ReadUpdatedDto, RoomMemberViewDto, RoomViewDto, UpdateRoomDto } from './rooms.dto.js';
 import { RoomsService } from './rooms.service.js';
 
 @ApiTags('rooms')
@@ -36,6 +37,13 @@ export class RoomsController {
   @ApiOkResponse({ type: RoomViewDto })
   update(@CurrentUser() user: AuthUser, @Param('roomId') roomId: string, @Body() dto: UpdateRoomDto): Promise<RoomView> {
     return this.rooms.update(user, roomId, dto);
+  }
+
+  @Put(':roomId/read')
+  @RateLimit('reads')
+  @ApiOkResponse({ type: ReadUpdatedDto, description: "Moves the caller's read position forward (never back); their sockets get read_updated" })
+  markRead(@CurrentUser() user: AuthUser, @Param('roomId') roomId: string, @Body() dto: ReadPositionDto): Promise<ReadUpdatedPayload> {
+    return this.rooms.markRead(user, roomId, dto.seq);
   }
 
   @Get(':roomId/members')

@@ -1,10 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { NOT_BLANK } from '../common/validation.js';
-import { ROOM_DESCRIPTION_MAX_LENGTH, ROOM_ID_PATTERN, ROOM_NAME_MAX_LENGTH } from '@chat/contract';
+import { ROOM_DESCRIPTION_MAX_LENGTH, ROOM_ID_PATTERN, ROOM_NAME_MAX_LENGTH, SEQ_MAX } from '@chat/contract';
 import type {
   AddMemberRequest,
   CreateRoomRequest,
+  MarkReadRequest,
+  ReadPositionRequest,
+  ReadUpdatedPayload,
   RoomMemberRole,
   RoomMemberView,
   RoomView,
@@ -119,4 +123,27 @@ export class RoomMemberViewDto implements RoomMemberView {
   @ApiProperty({ enum: MEMBER_ROLES }) role: RoomMemberRole;
   @ApiProperty({ format: 'date-time' }) joinedAt: string;
   @ApiProperty() online: boolean;
+}
+
+export class ReadPositionDto implements ReadPositionRequest {
+  @ApiProperty({ minimum: 0, description: 'The newest seq read; held to the newest message, and a position never moves back' })
+  @Type(() => Number)
+  @IsInt({ message: 'seq must be a whole number' })
+  @Min(0)
+  @Max(SEQ_MAX)
+  seq: number;
+}
+
+/** The `mark_read` payload. */
+export class MarkReadDto extends ReadPositionDto implements MarkReadRequest {
+  @IsString()
+  @Matches(ROOM_ID_PATTERN, { message: 'roomId must be a valid room id' })
+  roomId: string;
+}
+
+export class ReadUpdatedDto implements ReadUpdatedPayload {
+  @ApiProperty() roomId: string;
+  @ApiProperty() lastReadSeq: number;
+  @ApiProperty({ description: "Others' messages after lastReadSeq, tombstones not counted (at most 999)" }) unreadCount: number;
+  @ApiProperty({ description: 'Of those, the ones that @-mention the caller' }) mentionCount: number;
 }

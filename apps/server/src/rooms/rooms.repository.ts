@@ -54,6 +54,14 @@ export class RoomsRepository {
     };
   }
 
+  /** The ids of the rooms `visibleTo` the user; null for an admin, who may read every room. */
+  async visibleRoomIds(user: AuthUser): Promise<string[] | null> {
+    if (user.role === 'admin') return null;
+    const visible = this.visibleTo(user, 'r');
+    const rows = await this.rooms.createQueryBuilder('r').select('r.id', 'id').where(visible.condition, visible.parameters).getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
+  }
+
   /** `visibleTo` for a column holding a room id (null meaning "no room": always visible). */
   roomIdVisibleTo(user: AuthUser, roomIdColumn: string): SqlCondition {
     if (user.role === 'admin') return { condition: 'TRUE', parameters: {} };

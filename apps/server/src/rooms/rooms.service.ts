@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService, changesOf } from '../audit/audit.service.js';
-import { ErrorCode, RoomMemberRole, RoomMemberView, RoomView } from '@chat/contract';
+import { ErrorCode, ReadUpdatedPayload, RoomMemberRole, RoomMemberView, RoomView } from '@chat/contract';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
 import { DomainEvents } from '../common/domain-events.js';
@@ -12,6 +12,7 @@ import { UserEntity } from '../users/user.entity.js';
 import { RoomEntity, RoomMemberEntity } from './room.entity.js';
 import { AddMemberDto, CreateRoomDto, UpdateRoomDto } from './rooms.dto.js';
 import { canEnter, RoomsRepository } from './rooms.repository.js';
+import { ReadPositionsRepository } from './read-positions.repository.js';
 import { isUniqueViolation } from '../database/postgres-errors.js';
 
 export const DEFAULT_ROOM_ID = 'general';
@@ -68,6 +69,7 @@ export class RoomsService implements OnApplicationBootstrap {
     private readonly events: DomainEvents,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly readPositions: ReadPositionsRepository,
   ) {}
 
   /** A fresh install gets one public room, so a client written from the seed has somewhere to talk. */
@@ -91,7 +93,25 @@ export class RoomsService implements OnApplicationBootstrap {
     const visible = this.repository.visibleTo(user, 'r');
     query.where(visible.condition, visible.parameters);
     const { entities, raw } = await query.getRawAndEntities<{ my_role: RoomMemberRole | null }>();
-    return entities.map((room, i) => toRoomView(room, raw[i]?.my_role ?? null));
+    const roles = entities.map((_, i) => raw[i]?.my_role ?? null);
+    const reading = await this.readPositions.states(
+      user.id,
+      entities.filter((_, i) => roles[i] !== null).map((room) => room.id),
+    );
+    return entities.map((room, i) => toRoomView(room, roles[i], reading.get(room.id)));
+  }
+
+  /**
+   * Moves the caller's read position in a room forward to `seq` (held to the newest message; never
+   * back). Their other sockets hear of a move (`originSocketId` is the one that asked).
+   */
+  async markRead(user: AuthUser, roomId: string, seq: number, originSocketId?: string): Promise<ReadUpdatedPayload> {
+    await this.access(user, roomId);
+    const moved = await this.readPositions.advance(user.id, roomId, seq);
+    const state = (await this.readPositions.states(user.id, [roomId])).get(roomId) ?? NOTHING_READ;
+    const read: ReadUpdatedPayload = { roomId, ...state };
+    if (moved) this.events.emit('read.updated', { userId: user.id, originSocketId, read });
+    return read;
   }
 
   async create(user: AuthUser, dto: CreateRoomDto): Promise<RoomView> {
@@ -124,7 +144,8 @@ export class RoomsService implements OnApplicationBootstrap {
 
   async get(user: AuthUser, roomId: string): Promise<RoomView> {
     const { room, myRole } = await this.access(user, roomId);
-    return toRoomView(room, myRole);
+    const reading = myRole === null ? undefined : (await this.readPositions.states(user.id, [roomId])).get(roomId);
+    return toRoomView(room, myRole, reading);
   }
 
   async update(user: AuthUser, roomId: string, dto: UpdateRoomDto): Promise<RoomView> {

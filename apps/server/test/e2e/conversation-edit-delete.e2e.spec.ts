@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { ChatMessage, HttpErrorBody, MessageUpdatedPayload, RoomView, UserAdminView } from '@chat/contract';
-import { assistantReply, changed, sent } from '../support/conversation-helpers.js';
+import { assistantReply, changed, joinedSockets, sent } from '../support/conversation-helpers.js';
 import { createRoom, flush, ISO_8601, refusal, storedMessages } from '../support/realtime-helpers.js';
 import { ChatClient, collect, emitWithAck, nextEvent, startTestApp, TestApp } from '../support/test-app.js';
 
@@ -21,10 +21,7 @@ describe('edit_message and delete_message', () => {
     db = t.app.get(DataSource);
     [owner, alice, bob] = [await t.createUser(), await t.createUser(), await t.createUser()];
     roomId = (await createRoom(t, owner.token, { id: 'edits', name: 'Edits', visibility: 'public' })).id;
-    a = await t.connect(alice.token);
-    b = await t.connect(bob.token);
-    await emitWithAck(a, 'join_room', roomId);
-    await emitWithAck(b, 'join_room', roomId);
+    [a, b] = await joinedSockets(t, roomId, alice.token, bob.token);
   });
   afterAll(async () => {
     await t.close();

@@ -1,7 +1,7 @@
 import type { HttpErrorBody, MessageUpdatedPayload, UserAdminView } from '@chat/contract';
-import { changed, sent } from '../support/conversation-helpers.js';
+import { changed, joinedSockets, sent } from '../support/conversation-helpers.js';
 import { createRoom, flush, refusal, storedMessages } from '../support/realtime-helpers.js';
-import { ChatClient, collect, emitWithAck, nextEvent, startTestApp, TestApp } from '../support/test-app.js';
+import { ChatClient, collect, nextEvent, startTestApp, TestApp } from '../support/test-app.js';
 
 type Member = { user: UserAdminView; token: string };
 
@@ -17,10 +17,7 @@ describe('add_reaction and remove_reaction', () => {
     t = await startTestApp({ RATE_LIMIT_MESSAGES_PER_MINUTE: '1000', RATE_LIMIT_CHANGES_PER_MINUTE: '1000' });
     [alice, bob] = [await t.createUser(), await t.createUser()];
     roomId = (await createRoom(t, alice.token, { id: 'reactions', name: 'Reactions', visibility: 'public' })).id;
-    a = await t.connect(alice.token);
-    b = await t.connect(bob.token);
-    await emitWithAck(a, 'join_room', roomId);
-    await emitWithAck(b, 'join_room', roomId);
+    [a, b] = await joinedSockets(t, roomId, alice.token, bob.token);
   });
   afterAll(async () => {
     await t.close();

@@ -35,3 +35,15 @@ export async function assistantReply(t: TestApp, roomId: string, content: string
   });
   return message;
 }
+
+/** One connected socket per token, each joined to the room. */
+export async function joinedSockets(t: TestApp, roomId: string, ...tokens: string[]): Promise<ChatClient[]> {
+  const sockets: ChatClient[] = [];
+  for (const token of tokens) {
+    const socket = await t.connect(token);
+    const ack = await emitWithAck(socket, 'join_room', roomId);
+    if (!ack.ok) throw new Error(`join failed: ${JSON.stringify(ack)}`);
+    sockets.push(socket);
+  }
+  return sockets;
+}
