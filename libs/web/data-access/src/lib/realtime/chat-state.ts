@@ -171,7 +171,7 @@ export const reduce = {
       metadata: payload.replyTo ? { replyTo: payload.replyTo, ...(askedBy ? { requestedBy: askedBy } : {}) } : {},
       ...FRESH_MESSAGE_STATE,
       // A question asked in a thread is answered in that thread.
-      threadId: question?.threadId ?? null,
+      threadId: payload.threadId ?? question?.threadId ?? null,
     };
     const next = withMessages({ ...room, streams: { ...room.streams, [payload.messageId]: buffer } }, existing ? [] : [placeholder]);
     return withStreamText(next, payload.messageId);

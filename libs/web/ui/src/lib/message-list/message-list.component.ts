@@ -4,6 +4,7 @@ import {
   ChangeDetectionStrategy,
   Component,
   computed,
+  DestroyRef,
   DOCUMENT,
   effect,
   ElementRef,
@@ -131,6 +132,12 @@ export class MessageListComponent {
     void loadMarkdownRenderer();
     afterRenderEffect({ write: () => this.keepPosition(this.roomId(), this.entries(), this.highlightId()) });
     effect(() => this.announce(this.roomId(), this.entries()));
+    // Coming back to a hidden tab that sits at the bottom: what it shows has now been seen.
+    const onVisible = () => {
+      if (this.document.visibilityState === 'visible' && this.atBottom) this.reachedBottom();
+    };
+    this.document.addEventListener('visibilitychange', onVisible);
+    inject(DestroyRef).onDestroy(() => this.document.removeEventListener('visibilitychange', onVisible));
   }
 
   protected readonly citationsOf = citationsOf;
