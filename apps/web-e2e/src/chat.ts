@@ -157,11 +157,14 @@ export function watchErrors(page: Page, name: string, { allow = [] as RegExp[] }
 export interface OpenOptions {
   contextOptions?: BrowserContextOptions;
   allowErrors?: RegExp[];
+  /** Runs on the new page before it first loads (init scripts, say). */
+  beforeLoad?: (page: Page) => Promise<void>;
 }
 
-export async function signedInPage(browser: Browser, baseUrl: string, user: User, path: string, { contextOptions = {}, allowErrors = [] }: OpenOptions = {}) {
+export async function signedInPage(browser: Browser, baseUrl: string, user: User, path: string, { contextOptions = {}, allowErrors = [], beforeLoad }: OpenOptions = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
   const page = await context.newPage();
+  await beforeLoad?.(page);
   const watch = watchErrors(page, user.displayName, { allow: allowErrors });
   await page.goto(`${baseUrl}${path}`);
   await page.locator('[data-testid=login-form]').waitFor({ timeout: T.page });

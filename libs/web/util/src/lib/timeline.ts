@@ -9,6 +9,8 @@ export interface OutgoingMessage {
   content: string;
   useAi: boolean;
   status: OutgoingStatus;
+  /** A reply in the thread of this top-level message. */
+  threadId?: string;
   /** Why the last attempt failed (status `failed`). */
   error?: string;
   createdAt: string;
@@ -19,10 +21,12 @@ export type TimelineEntry = { kind: 'message'; key: string; message: ChatMessage
 
 /**
  * Which version of one message to keep. A final assistant reply never goes back to `streaming`
- * (a catch-up replays a stream's start after its end); otherwise the newer copy wins.
+ * (a catch-up replays a stream's start after its end); a copy from before a change (a history page
+ * read before an edit arrived live) never undoes it; otherwise the newer copy wins.
  */
 function newer(current: ChatMessage, incoming: ChatMessage): ChatMessage {
   if (current.status !== 'streaming' && incoming.status === 'streaming') return current;
+  if ((incoming.changeSeq ?? 0) < (current.changeSeq ?? 0)) return current;
   return incoming;
 }
 
@@ -44,6 +48,27 @@ export function mergeMessages(current: readonly ChatMessage[], incoming: readonl
   }
   if (!changed) return current;
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Top-level messages (and sends) only: thread replies show in their thread. */
+export function mainTimeline(messages: readonly ChatMessage[], outgoing: readonly OutgoingMessage[]): TimelineEntry[] {
+  return toTimeline(
+    messages.filter((m) => !m.threadId),
+    outgoing.filter((o) => !o.threadId),
+  );
+}
+
+/** One thread's replies (and this tab's unconfirmed ones), oldest first. */
+export function threadTimeline(messages: readonly ChatMessage[], outgoing: readonly OutgoingMessage[], rootId: string): TimelineEntry[] {
+  return toTimeline(
+    messages.filter((m) => m.threadId === rootId),
+    outgoing.filter((o) => o.threadId === rootId),
+  );
+}
+
+/** The room page's query parameters that show a message in its context: its thread, or the history around it. */
+export function messageContextParams(message: Pick<ChatMessage, 'id' | 'seq' | 'threadId'>): Record<string, string | number> {
+  return message.threadId ? { thread: message.threadId, highlight: message.id } : { around: message.seq, highlight: message.id };
 }
 
 /** Stored messages and unconfirmed sends as one list for the message list. */

@@ -2,8 +2,8 @@ import type { ChatMessage, Citation } from '@chat/contract';
 import { citationsOf } from './citations';
 import { groupMessages } from './message-groups';
 import { codePointLength, FRESH_MESSAGE_STATE } from '@chat/contract';
-import { initials } from './text';
-import { mergeMessages, OutgoingMessage, toTimeline } from './timeline';
+import { initials, snippetParts } from './text';
+import { mainTimeline, mergeMessages, OutgoingMessage, threadTimeline, toTimeline } from './timeline';
 import { typingText } from './typing-text';
 
 const ME = { id: 'u-me', username: 'me', displayName: 'Me' };
@@ -91,5 +91,33 @@ describe('citationsOf', () => {
       { n: 2, documentId: 'd2', title: 'Untitled document', chunkId: '7', snippet: '' },
     ]);
     expect(citationsOf({})).toEqual([]);
+  });
+});
+
+describe('snippetParts', () => {
+  it('should split a snippet into text and hits, decoding entities and never making other markup', () => {
+    expect(snippetParts('a &lt;b&gt; <mark>deploy</mark> &amp; <mark>fix</mark>&#39;s <img src=x>')).toEqual([
+      { text: 'a <b> ', hit: false },
+      { text: 'deploy', hit: true },
+      { text: ' & ', hit: false },
+      { text: 'fix', hit: true },
+      { text: "'s <img src=x>", hit: false },
+    ]);
+  });
+});
+
+describe('mainTimeline and threadTimeline', () => {
+  it('should keep thread replies out of the room and in their thread', () => {
+    const root = msg(1, 'alice');
+    const reply = { ...msg(2, 'me'), threadId: root.id };
+    const out: OutgoingMessage = { clientMessageId: 'c1', roomId: 'r', content: 'x', useAi: false, status: 'queued', createdAt: new Date(T0).toISOString(), threadId: root.id };
+    expect(mainTimeline([root, reply], [out]).map((e) => e.key)).toEqual([root.id]);
+    expect(threadTimeline([root, reply], [out], root.id).map((e) => e.key)).toEqual([reply.id, 'out:c1']);
+  });
+
+  it('should not let an older copy of a message undo a change', () => {
+    const edited = { ...msg(1, 'alice'), content: 'edited', changeSeq: 3 };
+    expect(mergeMessages([edited], [msg(1, 'alice')])[0].content).toBe('edited');
+    expect(mergeMessages([edited], [{ ...edited, content: 'again', changeSeq: 4 }])[0].content).toBe('again');
   });
 });

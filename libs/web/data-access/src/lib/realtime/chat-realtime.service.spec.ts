@@ -11,7 +11,7 @@ import { authInterceptor } from '../auth/auth.interceptor';
 import { SessionStore } from '../auth/session.store';
 import { CHAT_CONFIG, DEFAULT_CHAT_CONFIG } from '../config';
 import { LOCAL_STORAGE, SESSION_STORAGE } from '../storage';
-import { ChatRealtimeService } from './chat-realtime.service';
+import { ChatRealtimeService, DisconnectedError } from './chat-realtime.service';
 import { RoomState } from './chat-state';
 import { SOCKET_FACTORY } from './socket';
 
@@ -105,7 +105,7 @@ describe(ChatRealtimeService.name, () => {
     answerHistory('general', { messages: [message('general', 4), message('general', 5)], hasMore: true });
 
     const [join] = socket.sent('join_room');
-    expect(join.payload).toEqual({ roomId: 'general', lastSeq: 5 });
+    expect(join.payload).toEqual({ roomId: 'general', lastSeq: 5, lastChangeSeq: 0 });
     join.ack?.({ ok: true, ...joined('general', 5) });
 
     const state = await room('general');
@@ -128,7 +128,7 @@ describe(ChatRealtimeService.name, () => {
     socket.open();
 
     const payloads = socket.sent('join_room').map((e) => e.payload);
-    expect(payloads).toEqual(expect.arrayContaining([{ roomId: 'a', lastSeq: 11 }, { roomId: 'b', lastSeq: 4 }]));
+    expect(payloads).toEqual(expect.arrayContaining([{ roomId: 'a', lastSeq: 11, lastChangeSeq: 0 }, { roomId: 'b', lastSeq: 4, lastChangeSeq: 0 }]));
     expect(payloads).toHaveLength(2);
 
     // The catch-up: what was missed, with a repeat and out of order, then the join completes.
@@ -297,7 +297,7 @@ describe(ChatRealtimeService.name, () => {
     socket.drop();
     socket.clearEmitted();
     socket.open();
-    expect(socket.sent('join_room')[0].payload).toEqual({ roomId: 'r', lastSeq: 6 });
+    expect(socket.sent('join_room')[0].payload).toEqual({ roomId: 'r', lastSeq: 6, lastChangeSeq: 0 });
   });
 
   it('should continue a reply it joins mid-way from the text so far, without a gap', async () => {
@@ -411,5 +411,87 @@ describe(ChatRealtimeService.name, () => {
     const state = await room('secret');
     expect(state.error?.code).toBe('FORBIDDEN');
     expect(state.followed).toBe(false);
+  });
+
+  it('should replace a message by id on message_updated and rejoin with the newest change seq it has', async () => {
+    socket.open();
+    openAndJoin('r', 2);
+    socket.serverEmit('new_message', message('r', 1));
+    socket.serverEmit('new_message', message('r', 2));
+    socket.serverEmit('message_updated', { message: message('r', 1, { content: 'fixed', editedAt: '2026-01-01T12:01:00.000Z', changeSeq: 4 }), changeSeq: 4 });
+    // A change to a message this tab never loaded (older than its history) is not added.
+    socket.serverEmit('message_updated', { message: message('r', -5, { deletedAt: '2026-01-01T12:01:00.000Z', content: '', changeSeq: 5 }), changeSeq: 5 });
+    // A stale copy (a catch-up read before the edit) does not undo it.
+    socket.serverEmit('new_message', message('r', 1));
+    const state = await room('r');
+    expect(state.messages.map((m) => [m.seq, m.content])).toEqual([
+      [1, 'fixed'],
+      [2, 'message 2'],
+    ]);
+    expect(state.syncedChangeSeq).toBe(5);
+
+    socket.drop();
+    socket.clearEmitted();
+    socket.open();
+    expect(socket.sent('join_room')[0].payload).toEqual({ roomId: 'r', lastSeq: 2, lastChangeSeq: 5 });
+  });
+
+  it('should first join an opened room with the newest change seq of its history', () => {
+    socket.open();
+    service.open('r');
+    answerHistory('r', { messages: [message('r', 1, { changeSeq: 7 }), message('r', 2, { changeSeq: 3 })], hasMore: false });
+    expect(socket.sent('join_room')[0].payload).toEqual({ roomId: 'r', lastSeq: 2, lastChangeSeq: 7 });
+  });
+
+  it('should send edits, deletes and reactions and apply the acknowledged message at once', async () => {
+    socket.open();
+    openAndJoin('r', 1);
+    socket.serverEmit('new_message', message('r', 1));
+    const results: string[] = [];
+    service.editMessage('r-m1', 'new text').subscribe((p) => results.push(p.message.content));
+    const ignore = { error: (): void => undefined };
+    service.react('r-m1', '👍', true).subscribe(ignore);
+    service.react('r-m1', '👍', false).subscribe(ignore);
+    service.deleteMessage('r-m1').subscribe({ error: (e: Error) => results.push(`error: ${e.message}`) });
+    expect(socket.sent('edit_message').map((e) => e.payload)).toEqual([{ messageId: 'r-m1', content: 'new text' }]);
+    expect(socket.sent('add_reaction').map((e) => e.payload)).toEqual([{ messageId: 'r-m1', emoji: '👍' }]);
+    expect(socket.sent('remove_reaction').map((e) => e.payload)).toEqual([{ messageId: 'r-m1', emoji: '👍' }]);
+    socket.sent('edit_message')[0].ack?.({ ok: true, message: message('r', 1, { content: 'new text', changeSeq: 1 }), changeSeq: 1 });
+    socket.sent('delete_message')[0].ack?.({ ok: false, error: { code: 'FORBIDDEN', message: 'Not yours' } });
+    expect(results).toEqual(['new text', 'error: Not yours']);
+    expect((await room('r')).messages[0].content).toBe('new text');
+  });
+
+  it('should refuse a change at once while offline', () => {
+    let failed: unknown;
+    service.editMessage('m', 'x').subscribe({ error: (e: unknown) => (failed = e) });
+    expect(failed).toBeInstanceOf(DisconnectedError);
+  });
+
+  it('should keep thread replies out of the main timeline and send them with their threadId', async () => {
+    socket.open();
+    openAndJoin('r', 0);
+    socket.serverEmit('new_message', message('r', 1));
+    socket.serverEmit('new_message', message('r', 2, { threadId: 'r-m1' }));
+    service.send('r', 'in the thread', { threadId: 'r-m1' });
+    expect(socket.sent('send_message').map((e) => e.payload)).toEqual([
+      expect.objectContaining({ roomId: 'r', content: 'in the thread', threadId: 'r-m1' }),
+    ]);
+    const main = await firstValueFrom(service.timeline$('r'));
+    const thread = await firstValueFrom(service.thread$('r', 'r-m1'));
+    expect(main.map((e) => e.key)).toEqual(['r-m1']);
+    expect(thread.map((e) => (e.kind === 'message' ? e.message.seq : e.outgoing.content))).toEqual([2, 'in the thread']);
+  });
+
+  it('should pass read positions and mentions on', () => {
+    const seen: string[] = [];
+    service.readUpdated$.subscribe((p) => seen.push(`read ${p.roomId} ${p.lastReadSeq}`));
+    service.mentioned$.subscribe((p) => seen.push(`mentioned ${p.message.id}`));
+    socket.open();
+    socket.serverEmit('read_updated', { roomId: 'r', lastReadSeq: 4, unreadCount: 0, mentionCount: 0 });
+    socket.serverEmit('mentioned', { message: message('x', 3) });
+    service.markRead('r', 5).subscribe();
+    socket.sent('mark_read')[0].ack?.({ ok: true, roomId: 'r', lastReadSeq: 5, unreadCount: 0, mentionCount: 0 });
+    expect(seen).toEqual(['read r 4', 'mentioned x-m3', 'read r 5']);
   });
 });

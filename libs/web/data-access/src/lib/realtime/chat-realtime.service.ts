@@ -11,10 +11,14 @@ import {
   HISTORY_PAGE_MAX,
   JoinedRoomPayload,
   JoinRoomRequest,
+  MentionedPayload,
+  MessageUpdatedPayload,
+  ReadUpdatedPayload,
   SendMessageRequest,
   ServerEvent,
+  ThreadPage,
 } from '@chat/contract';
-import { newClientMessageId, OutgoingMessage, TimelineEntry, toTimeline } from '@chat/web-util';
+import { mainTimeline, newClientMessageId, OutgoingMessage, TimelineEntry, threadTimeline } from '@chat/web-util';
 import {
   BehaviorSubject,
   catchError,
@@ -50,7 +54,7 @@ import { MessagesApi } from '../api/rooms.api';
 import { toApiError } from '../api/http-error';
 import { SESSION_ENDED_MESSAGE, SessionStore } from '../auth/session.store';
 import { CHAT_CONFIG } from '../config';
-import { ChatState, ConnectionState, emptyRoom, reduce, resumeSeq, RoomState } from './chat-state';
+import { ChatState, ConnectionState, emptyRoom, reduce, resumeChangeSeq, resumeSeq, RoomState } from './chat-state';
 import { ChatClientSocket, fromServerEvent, fromSocketLifecycle, SOCKET_FACTORY } from './socket';
 
 /** Something the user should hear about that belongs to no single message. */
@@ -69,6 +73,13 @@ export class AckTimeoutError extends Error {
 export class DisconnectedError extends Error {
   constructor() {
     super('The connection dropped');
+  }
+}
+
+/** The server refused a request (an edit of someone else's message, an unknown message, …). */
+export class ChatRequestError extends Error {
+  constructor(readonly error: ErrorPayload) {
+    super(error.message);
   }
 }
 
@@ -104,6 +115,7 @@ export class ChatRealtimeService {
   private readonly state = new BehaviorSubject<ChatState>({ connection: 'offline', rooms: {} });
   private readonly emptyRooms = new Map<string, RoomState>();
   private socket: ChatClientSocket | null = null;
+  private disconnected$: Observable<unknown> = EMPTY;
 
   private readonly joinRequests = new Subject<string>();
   private readonly sendRequests = new Subject<{ roomId: string; clientMessageId: string }>();
@@ -111,6 +123,8 @@ export class ChatRealtimeService {
   private readonly typingInput = new Subject<{ roomId: string; active: boolean }>();
   private readonly cancelRequests = new Subject<string>();
   private readonly notices = new Subject<ChatNotice>();
+  private readonly readUpdates = new Subject<ReadUpdatedPayload>();
+  private readonly mentions = new Subject<MentionedPayload>();
 
   readonly state$: Observable<ChatState> = this.state.asObservable();
   readonly connection$: Observable<ConnectionState> = this.state.pipe(
@@ -118,6 +132,10 @@ export class ChatRealtimeService {
     distinctUntilChanged(),
   );
   readonly notices$: Observable<ChatNotice> = this.notices.asObservable();
+  /** The user's read position moved (here or in another tab). */
+  readonly readUpdated$: Observable<ReadUpdatedPayload> = this.readUpdates.asObservable();
+  /** Someone @-mentioned the user, in any room they belong to. */
+  readonly mentioned$: Observable<MentionedPayload> = this.mentions.asObservable();
   /** Newest seq known per room, for unread counts. */
   readonly latestSeqs$: Observable<Readonly<Record<string, number>>> = this.state.pipe(
     map((s) => s.rooms),
@@ -150,15 +168,24 @@ export class ChatRealtimeService {
     );
   }
 
-  /** Stored messages in seq order followed by this tab's unconfirmed sends. */
+  /** Top-level messages in seq order followed by this tab's unconfirmed sends (thread replies show in their thread). */
   timeline$(roomId: string): Observable<TimelineEntry[]> {
+    return this.entries$(roomId).pipe(map(([messages, outgoing]) => mainTimeline(messages, outgoing)));
+  }
+
+  /** One thread's replies in seq order, then this tab's unconfirmed replies to it. */
+  thread$(roomId: string, rootId: string): Observable<TimelineEntry[]> {
+    return this.entries$(roomId).pipe(map(([messages, outgoing]) => threadTimeline(messages, outgoing, rootId)));
+  }
+
+  private entries$(roomId: string) {
     return combineLatest([
       this.messages$(roomId),
       this.room$(roomId).pipe(
         map((r) => r.outgoing),
         distinctUntilChanged(),
       ),
-    ]).pipe(map(([messages, outgoing]) => toTimeline(messages, outgoing)));
+    ]);
   }
 
   typing$(roomId: string) {
@@ -173,6 +200,11 @@ export class ChatRealtimeService {
       map((r) => r.online),
       distinctUntilChanged(),
     );
+  }
+
+  /** The newest seq this tab knows of in the room (0 when it knows none). */
+  latestSeq(roomId: string): number {
+    return this.room(roomId).latestSeq;
   }
 
   /** Keep these rooms joined (for live unread counts and presence) without loading their history. */
@@ -198,12 +230,13 @@ export class ChatRealtimeService {
   }
 
   /** Queues a message; it goes out now when the room is joined, else as soon as it is. */
-  send(roomId: string, content: string, options: { useAi?: boolean } = {}): string {
+  send(roomId: string, content: string, options: { useAi?: boolean; threadId?: string } = {}): string {
     const outgoing: OutgoingMessage = {
       clientMessageId: newClientMessageId(),
       roomId,
       content,
       useAi: options.useAi === true,
+      ...(options.threadId ? { threadId: options.threadId } : {}),
       status: 'queued',
       createdAt: new Date().toISOString(),
     };
@@ -223,6 +256,62 @@ export class ChatRealtimeService {
     this.updateRoom(roomId, (r) => reduce.outgoing(r, clientMessageId, null));
   }
 
+  /** The author's edit; the change reaches every tab as message_updated. */
+  editMessage(messageId: string, content: string): Observable<MessageUpdatedPayload> {
+    return this.change$((socket, ack) => socket.emit(ClientEvent.EditMessage, { messageId, content }, ack));
+  }
+
+  /** The author, the room's owner or an admin: the message stays as a tombstone. */
+  deleteMessage(messageId: string): Observable<MessageUpdatedPayload> {
+    return this.change$((socket, ack) => socket.emit(ClientEvent.DeleteMessage, { messageId }, ack));
+  }
+
+  /** Adds (`on`) or takes back the user's reaction with this emoji. */
+  react(messageId: string, emoji: string, on: boolean): Observable<MessageUpdatedPayload> {
+    return this.change$((socket, ack) => socket.emit(on ? ClientEvent.AddReaction : ClientEvent.RemoveReaction, { messageId, emoji }, ack));
+  }
+
+  /** Moves the user's read position in the room (never backwards, the server makes sure). */
+  markRead(roomId: string, seq: number): Observable<ReadUpdatedPayload> {
+    return this.ask$<ReadUpdatedPayload>((socket, ack) => socket.emit(ClientEvent.MarkRead, { roomId, seq }, ack)).pipe(tap((p) => this.readUpdates.next(p)));
+  }
+
+  /** Loads a thread's root and a page of its replies into the room (`after` pages on). */
+  loadThread(roomId: string, rootId: string, after?: number): Observable<ThreadPage> {
+    return this.messagesApi.thread(roomId, rootId, { after, limit: HISTORY_PAGE_MAX }).pipe(
+      tap((page) => this.updateRoom(roomId, (r) => reduce.messages(r, [page.root, ...page.replies]))),
+    );
+  }
+
+  /**
+   * Shows the history around `seq` (a search hit) instead of the newest page. Newer messages are
+   * not loaded until the reader jumps back to the latest, so `newerMissing` tells the list.
+   */
+  openAround(roomId: string, seq: number): Observable<unknown> {
+    this.updateRoom(roomId, (r) => ({ ...r, followed: true, viewed: true }));
+    const present = this.room(roomId).messages.some((m) => m.seq === seq && !m.threadId);
+    if (present) return of(null);
+    return this.messagesApi.around(roomId, seq, this.config.historyPageSize).pipe(
+      tap((page) => {
+        this.updateRoom(roomId, (r) => ({
+          ...reduce.messages({ ...r, messages: [] }, page.messages),
+          // Before the hit: as usual. After it: the page's own newest up to the room's newest is missing.
+          hasMore: page.hasMore,
+          history: 'loaded',
+          error: null,
+          newerMissing: (page.messages.at(-1)?.seq ?? 0) < Math.max(r.latestSeq, r.messages.at(-1)?.seq ?? 0),
+        }));
+        if (this.socket?.connected && !this.room(roomId).joined) this.joinRequests.next(roomId);
+      }),
+    );
+  }
+
+  /** Back from a search hit to the newest messages. */
+  jumpToLatest(roomId: string): void {
+    this.updateRoom(roomId, (r) => ({ ...r, messages: r.messages.filter((m) => m.status === 'streaming'), newerMissing: false, history: 'idle' }));
+    this.historyRequests.next({ roomId, older: false });
+  }
+
   cancelAi(messageId: string): void {
     this.cancelRequests.next(messageId);
   }
@@ -238,6 +327,7 @@ export class ChatRealtimeService {
       this.socket = socket;
       const on = <E extends Parameters<typeof fromServerEvent>[1]>(event: E) => fromServerEvent(socket, event);
       const disconnected$ = fromSocketLifecycle(socket, 'disconnect').pipe(share());
+      this.disconnected$ = disconnected$;
       const connected$ = fromSocketLifecycle(socket, 'connect');
       /** Rooms with a join_room in flight on this connection, so one is never asked twice at once. */
       const joining = new Set<string>();
@@ -300,6 +390,9 @@ export class ChatRealtimeService {
         on(ServerEvent.AiStreamStart).pipe(tap((p) => this.updateRoom(p.roomId, (r) => reduce.streamStart(r, p, ASSISTANT_DISPLAY_NAME)))),
         on(ServerEvent.AiStreamDelta).pipe(tap((p) => this.updateRoom(p.roomId, (r) => reduce.streamDelta(r, p)))),
         on(ServerEvent.AiStreamEnd).pipe(tap(({ message }) => this.updateRoom(message.roomId, (r) => reduce.messages(r, [message])))),
+        on(ServerEvent.MessageUpdated).pipe(tap((p) => this.updateRoom(p.message.roomId, (r) => reduce.messageUpdated(r, p)))),
+        on(ServerEvent.ReadUpdated).pipe(tap((p) => this.readUpdates.next(p))),
+        on(ServerEvent.Mentioned).pipe(tap((p) => this.mentions.next(p))),
         on(ServerEvent.Error).pipe(tap((error) => this.onServerError(error))),
         on(ServerEvent.ServerShutdown).pipe(
           tap(() => this.notices.next({ code: 'SERVER_RESTART', message: 'The server is restarting; reconnecting shortly…' })),
@@ -308,7 +401,10 @@ export class ChatRealtimeService {
       ).pipe(
         finalize(() => {
           socket.disconnect();
-          if (this.socket === socket) this.socket = null;
+          if (this.socket === socket) {
+            this.socket = null;
+            this.disconnected$ = EMPTY;
+          }
         }),
       );
     });
@@ -324,12 +420,20 @@ export class ChatRealtimeService {
   private join$(socket: ChatClientSocket, roomId: string, disconnected$: Observable<unknown>): Observable<unknown> {
     let requested: number | undefined;
     return defer(() => {
-      requested = resumeSeq(this.room(roomId));
-      const payload: JoinRoomRequest = requested === undefined ? { roomId } : { roomId, lastSeq: requested };
+      const room = this.room(roomId);
+      requested = resumeSeq(room);
+      const changeSeq = resumeChangeSeq(room);
+      const payload: JoinRoomRequest =
+        requested === undefined ? { roomId } : { roomId, lastSeq: requested, ...(changeSeq === undefined ? {} : { lastChangeSeq: changeSeq }) };
       return this.request$<JoinedRoomPayload>((ack) => socket.emit(ClientEvent.JoinRoom, payload, ack), disconnected$);
     }).pipe(
       tap((response) => {
-        if (response.ok) {
+        if (response.ok && response.changesHasMore) {
+          // The replay of changes stopped at `changeSeq`: join again from there for the rest (once
+          // this join has finished, so it is not taken for a duplicate).
+          this.updateRoom(roomId, (r) => ({ ...reduce.joined(r, response), joined: false }));
+          queueMicrotask(() => this.joinRequests.next(roomId));
+        } else if (response.ok) {
           this.updateRoom(roomId, (r) => reduce.joined(r, response));
           this.flushQueue(roomId);
         } else {
@@ -370,7 +474,13 @@ export class ChatRealtimeService {
       // Not yet: it stays queued and goes out when the room is (re)joined.
       if (!outgoing || outgoing.status !== 'queued' || !socket.connected || !room.joined) return EMPTY;
       this.updateRoom(roomId, (r) => reduce.outgoing(r, clientMessageId, { status: 'sending' }));
-      const request: SendMessageRequest = { roomId, content: outgoing.content, clientMessageId, ...(outgoing.useAi ? { useAi: true } : {}) };
+      const request: SendMessageRequest = {
+        roomId,
+        content: outgoing.content,
+        clientMessageId,
+        ...(outgoing.useAi ? { useAi: true } : {}),
+        ...(outgoing.threadId ? { threadId: outgoing.threadId } : {}),
+      };
       return this.request$<{ message: ChatMessage }>((ack) => socket.emit(ClientEvent.SendMessage, request, ack), disconnected$).pipe(
         tap((response) => {
           if (response.ok) {
@@ -395,7 +505,8 @@ export class ChatRealtimeService {
   private loadHistory$(socket: ChatClientSocket, roomId: string, older: boolean): Observable<unknown> {
     return defer(() => {
       const room = this.room(roomId);
-      const before = older ? room.messages[0]?.seq : undefined;
+      // Thread replies loaded with their thread may be older than the oldest top-level message.
+      const before = older ? room.messages.find((m) => !m.threadId)?.seq : undefined;
       if (older && before === undefined) return EMPTY;
       this.updateRoom(roomId, (r) => (older ? { ...r, loadingOlder: true } : { ...r, history: 'loading' }));
       return this.messagesApi.history(roomId, { before, limit: this.config.historyPageSize }).pipe(
@@ -502,6 +613,26 @@ export class ChatRealtimeService {
     );
   }
 
+  /** A change to a message, acknowledged with the message after it; applied here at once. */
+  private change$(emit: (socket: ChatClientSocket, ack: Ack<MessageUpdatedPayload>) => void): Observable<MessageUpdatedPayload> {
+    return this.ask$(emit).pipe(tap((p) => this.updateRoom(p.message.roomId, (r) => reduce.messageUpdated(r, p))));
+  }
+
+  /** A request of the user's that needs the connection: refused at once while offline, errors as ChatRequestError. */
+  private ask$<T extends object>(emit: (socket: ChatClientSocket, ack: Ack<T>) => void): Observable<T> {
+    return defer(() => {
+      const socket = this.socket;
+      if (!socket?.connected) return throwError(() => new DisconnectedError());
+      return this.request$<T>((ack) => emit(socket, ack), this.disconnected$).pipe(
+        mergeMap((response) => {
+          if (response.ok) return of(stripOk(response));
+          if (response.error.code === ErrorCode.UNAUTHORIZED) this.session.expire(SESSION_ENDED_MESSAGE);
+          return throwError(() => new ChatRequestError(response.error));
+        }),
+      );
+    });
+  }
+
   /** Emits with an acknowledgement; errors when the connection drops or no answer comes in time. */
   private request$<T extends object>(emit: (ack: Ack<T>) => void, disconnected$: Observable<unknown>): Observable<AckResponse<T>> {
     const answer$ = new Observable<AckResponse<T>>((subscriber) => {
@@ -555,6 +686,11 @@ export class ChatRealtimeService {
     const s = this.state.value;
     this.state.next({ ...s, rooms: Object.fromEntries(Object.entries(s.rooms).map(([id, r]) => [id, change(r)])) });
   }
+}
+
+function stripOk<T extends object>(response: { ok: true } & T): T {
+  const { ok: _ok, ...payload } = response;
+  return payload as unknown as T;
 }
 
 function describeSendError(error: ErrorPayload): string {

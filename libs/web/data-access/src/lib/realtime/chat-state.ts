@@ -1,5 +1,14 @@
 import { ASSISTANT_USERNAME, FRESH_MESSAGE_STATE } from '@chat/contract';
-import type { AiStreamDeltaPayload, AiStreamStartPayload, ChatMessage, ErrorPayload, JoinedRoomPayload, PresenceUser, RoomUserPayload } from '@chat/contract';
+import type {
+  AiStreamDeltaPayload,
+  AiStreamStartPayload,
+  ChatMessage,
+  ErrorPayload,
+  JoinedRoomPayload,
+  MessageUpdatedPayload,
+  PresenceUser,
+  RoomUserPayload,
+} from '@chat/contract';
 import { type ConnectionState, mergeMessages, type OutgoingMessage } from '@chat/web-util';
 
 export type { ConnectionState };
@@ -40,6 +49,13 @@ export interface RoomState {
   streams: Readonly<Record<string, StreamBuffer>>;
   /** The newest seq known: the room's size for unread counts. */
   latestSeq: number;
+  /**
+   * Every change (edit, delete, reaction, reply count) after this room change counter reaches this
+   * tab live: the `lastChangeSeq` to rejoin with. Null until the room was joined or its history loaded.
+   */
+  syncedChangeSeq: number | null;
+  /** Showing the history around a search hit: messages newer than the loaded ones are not here. */
+  newerMissing: boolean;
 }
 
 export interface ChatState {
@@ -64,6 +80,8 @@ export function emptyRoom(roomId: string): RoomState {
     loadingOlder: false,
     streams: {},
     latestSeq: 0,
+    syncedChangeSeq: null,
+    newerMissing: false,
   };
 }
 
@@ -137,7 +155,8 @@ export const reduce = {
     const buffer: StreamBuffer = { base: payload.content, chunks, from };
     // The start does not say who asked; the question (an earlier seq, so already here) does. The
     // asker may stop the reply, so the Stop button needs it before the stored version arrives.
-    const askedBy = payload.replyTo ? room.messages.find((m) => m.id === payload.replyTo)?.userId : undefined;
+    const question = payload.replyTo ? room.messages.find((m) => m.id === payload.replyTo) : undefined;
+    const askedBy = question?.userId ?? undefined;
     const placeholder: ChatMessage = existing ?? {
       id: payload.messageId,
       roomId: payload.roomId,
@@ -149,8 +168,10 @@ export const reduce = {
       timestamp: new Date().toISOString(),
       isAi: true,
       status: 'streaming',
-      ...FRESH_MESSAGE_STATE,
       metadata: payload.replyTo ? { replyTo: payload.replyTo, ...(askedBy ? { requestedBy: askedBy } : {}) } : {},
+      ...FRESH_MESSAGE_STATE,
+      // A question asked in a thread is answered in that thread.
+      threadId: payload.threadId ?? question?.threadId ?? null,
     };
     const next = withMessages({ ...room, streams: { ...room.streams, [payload.messageId]: buffer } }, existing ? [] : [placeholder]);
     return withStreamText(next, payload.messageId);
@@ -166,9 +187,22 @@ export const reduce = {
     return withStreamText({ ...room, streams }, payload.messageId);
   },
 
+  /**
+   * A change to a stored message (edit, delete, reaction, thread reply count): the whole message
+   * replaces the one kept, unless that one is already as new. Unknown messages are not added: the
+   * replay after a rejoin covers every changed message up to `lastSeq`, also those older than the
+   * history this tab has loaded, and adding them would leave holes in it.
+   */
+  messageUpdated(room: RoomState, payload: MessageUpdatedPayload): RoomState {
+    const changeSeq = Math.max(room.syncedChangeSeq ?? 0, payload.changeSeq);
+    const next = room.messages.some((m) => m.id === payload.message.id) ? withMessages(room, [payload.message]) : room;
+    return next.syncedChangeSeq === changeSeq ? next : { ...next, syncedChangeSeq: changeSeq };
+  },
+
   joined(room: RoomState, payload: JoinedRoomPayload): RoomState {
     return advanceSynced({
       ...room,
+      syncedChangeSeq: Math.max(room.syncedChangeSeq ?? 0, payload.changeSeq ?? 0),
       joined: true,
       error: null,
       online: payload.online,
@@ -213,6 +247,16 @@ export const reduce = {
     return { ...room, outgoing };
   },
 };
+
+/**
+ * The `lastChangeSeq` to rejoin with. Before the first join it is the newest change in the loaded
+ * history: every change made after that page was read has a greater change seq than any in it.
+ */
+export function resumeChangeSeq(room: RoomState): number | undefined {
+  if (room.syncedChangeSeq !== null) return room.syncedChangeSeq;
+  if (room.history !== 'loaded') return undefined;
+  return room.messages.reduce((max, m) => Math.max(max, m.changeSeq ?? 0), 0);
+}
 
 /**
  * The `lastSeq` to rejoin with: everything newer must come again. A reply still streaming is asked

@@ -1,9 +1,21 @@
 import { inject, Injectable } from '@angular/core';
 import type { RoomMemberView } from '@chat/contract';
-import { catchError, defer, exhaustMap, filter, finalize, map, merge, Observable, of, shareReplay, tap } from 'rxjs';
+import { catchError, defer, exhaustMap, filter, finalize, forkJoin, map, merge, Observable, of, shareReplay, Subject, switchMap, take, tap } from 'rxjs';
+import { UsersApi } from '../api/admin.api';
+import { SessionStore } from '../auth/session.store';
 import { describeApiError } from '../api/http-error';
 import { RoomsApi } from '../api/rooms.api';
 import { ChatRealtimeService } from '../realtime/chat-realtime.service';
+
+/** Someone an owner may invite. */
+export interface InviteCandidate {
+  userId: string;
+  username: string;
+  displayName: string;
+}
+
+/** Rooms whose member lists make a non-admin's invite list (there is no user directory for staff). */
+const CANDIDATE_ROOMS_MAX = 30;
 
 export type MembersLoad = { members: RoomMemberView[]; error: null } | { members: null; error: string };
 
@@ -15,7 +27,10 @@ export type MembersLoad = { members: RoomMemberView[]; error: null } | { members
 export class RoomMembersStore {
   private readonly api = inject(RoomsApi);
   private readonly realtime = inject(ChatRealtimeService);
+  private readonly usersApi = inject(UsersApi);
+  private readonly session = inject(SessionStore);
   private readonly rooms = new Map<string, Observable<MembersLoad>>();
+  private readonly reloads = new Subject<string>();
 
   members$(roomId: string): Observable<MembersLoad> {
     let members$ = this.rooms.get(roomId);
@@ -29,6 +44,40 @@ export class RoomMembersStore {
     return members$;
   }
 
+  /** Owners and admins: add someone to the room (or change their role). The list reloads. */
+  invite(roomId: string, userId: string): Observable<RoomMemberView> {
+    return this.api.putMember(roomId, userId).pipe(tap(() => this.reloads.next(roomId)));
+  }
+
+  /** Owners and admins remove anyone; the removed person's sockets are told by the server. */
+  remove(roomId: string, userId: string): Observable<void> {
+    return this.api.removeMember(roomId, userId).pipe(tap(() => this.reloads.next(roomId)));
+  }
+
+  /**
+   * Who could be invited. Admins have the user directory (GET /api/users); staff owners have no
+   * such route, so their candidates are the people in the rooms they can see.
+   */
+  candidates$(): Observable<InviteCandidate[]> {
+    if (this.session.isAdmin()) {
+      return this.usersApi.list().pipe(
+        map((users) => users.filter((u) => !u.disabled).map((u) => ({ userId: u.id, username: u.username, displayName: u.displayName }))),
+      );
+    }
+    return this.api.list().pipe(
+      take(1),
+      switchMap((rooms) => {
+        const lists = rooms.slice(0, CANDIDATE_ROOMS_MAX).map((r) => this.api.members(r.id).pipe(catchError(() => of<RoomMemberView[]>([]))));
+        return lists.length ? forkJoin(lists) : of<RoomMemberView[][]>([]);
+      }),
+      map((lists) => {
+        const byId = new Map<string, InviteCandidate>();
+        for (const m of lists.flat()) byId.set(m.userId, { userId: m.userId, username: m.username, displayName: m.displayName });
+        return [...byId.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
+      }),
+    );
+  }
+
   private load$(roomId: string): Observable<MembersLoad> {
     return defer(() => {
       let known: Set<string> | null = null;
@@ -37,16 +86,21 @@ export class RoomMembersStore {
         // Asked for once each: a list that still lacks them (an admin looking in) does not reload again.
         tap((online) => online.forEach((u) => known?.add(u.userId))),
       );
-      return merge(of(null), newcomers$).pipe(
+      const load = () =>
+        this.api.members(roomId).pipe(
+          map((members): MembersLoad => {
+            known = new Set([...(known ?? []), ...members.map((m) => m.userId)]);
+            return { members, error: null };
+          }),
+          catchError((error: unknown) => of<MembersLoad>({ members: null, error: describeApiError(error) })),
+        );
+      return merge(
         // A load under way already answers a newcomer who arrived meanwhile.
-        exhaustMap(() =>
-          this.api.members(roomId).pipe(
-            map((members): MembersLoad => {
-              known = new Set([...(known ?? []), ...members.map((m) => m.userId)]);
-              return { members, error: null };
-            }),
-            catchError((error: unknown) => of<MembersLoad>({ members: null, error: describeApiError(error) })),
-          ),
+        merge(of(null), newcomers$).pipe(exhaustMap(load)),
+        // After an invite or a removal, only a load that started after it tells the truth.
+        this.reloads.pipe(
+          filter((id) => id === roomId),
+          switchMap(load),
         ),
       );
     });

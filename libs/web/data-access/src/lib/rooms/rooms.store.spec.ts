@@ -46,7 +46,7 @@ describe(RoomsStore.name, () => {
 
   beforeEach(() => {
     socket = new FakeSocket();
-    local = memoryStorage({ 'chat.read.u-me': JSON.stringify({ a: 3 }) });
+    local = memoryStorage();
     TestBed.configureTestingModule({
       providers: [
         provideRouter([]),
@@ -62,30 +62,43 @@ describe(RoomsStore.name, () => {
 
   afterEach(() => http.verify());
 
-  it('should count unread messages from the list and live messages, and follow the rooms the user belongs to', async () => {
+  it('should count unread messages and mentions from the server\'s read position plus live ones, and follow member rooms', async () => {
     const store = TestBed.inject(RoomsStore);
     socket.open();
     let items: RoomListItem[] = [];
     const subscription = store.items$.subscribe((value) => (items = value));
     // The first load is on a timer(0).
     await new Promise((resolve) => setTimeout(resolve, 0));
-    http.expectOne('/api/rooms').flush([room('a', 5, 'member'), room('b', 9, null)]);
-
-    // a: read up to 3 of 5; b: never seen, so counted as read up to now.
-    expect(items.map((i) => [i.room.id, i.unread])).toEqual([
-      ['a', 2],
-      ['b', 0],
+    // A read before the list came is held until the server's position is known.
+    store.markRead('a', 4);
+    expect(socket.sent('mark_read')).toHaveLength(0);
+    http.expectOne('/api/rooms').flush([
+      { ...room('a', 5, 'member'), lastReadSeq: 3, unreadCount: 2, mentionCount: 1 },
+      { ...room('b', 9, null), lastReadSeq: 0, unreadCount: 0 },
+    ]);
+    const [held] = socket.sent('mark_read');
+    expect(held.payload).toEqual({ roomId: 'a', seq: 4 });
+    held.ack?.({ ok: true, roomId: 'a', lastReadSeq: 4, unreadCount: 1, mentionCount: 0 });
+    expect(items.map((i) => [i.room.id, i.unread, i.mentions])).toEqual([
+      ['a', 1, 0],
+      ['b', 0, 0],
     ]);
     const joins = socket.sent('join_room');
     expect(joins.map((j) => j.payload)).toEqual([{ roomId: 'a' }]);
     joins[0].ack?.({ ok: true, roomId: 'a', lastSeq: 5, changeSeq: 0, online: [] });
 
     socket.serverEmit('new_message', message('a', 6));
-    expect(items.find((i) => i.room.id === 'a')?.unread).toBe(3);
+    socket.serverEmit('mentioned', { message: { ...message('a', 6), mentions: [ME.id] } });
+    expect(items.find((i) => i.room.id === 'a')).toMatchObject({ unread: 2, mentions: 1 });
 
-    store.markRead('a', 6);
+    // Another tab of the user read everything.
+    socket.serverEmit('read_updated', { roomId: 'a', lastReadSeq: 6, unreadCount: 0, mentionCount: 0 });
+    expect(items.find((i) => i.room.id === 'a')).toMatchObject({ unread: 0, mentions: 0 });
+    // Never backwards: an older position is ignored, and reading up to an older seq sends nothing.
+    socket.serverEmit('read_updated', { roomId: 'a', lastReadSeq: 2, unreadCount: 4, mentionCount: 0 });
+    store.markRead('a', 5);
     expect(items.find((i) => i.room.id === 'a')?.unread).toBe(0);
-    expect(JSON.parse(local.getItem('chat.read.u-me') ?? '{}')).toEqual({ a: 6, b: 9 });
+    expect(socket.sent('mark_read')).toHaveLength(1);
     subscription.unsubscribe();
   });
 

@@ -4,15 +4,17 @@ import { NavigationEnd, Router, RouterOutlet } from '@angular/router';
 import { filter, map, startWith } from 'rxjs';
 import { QuotaStatusComponent } from './quota-status.component';
 import { RoomListComponent } from './room-list.component';
+import { MessageSearchComponent } from '../search/message-search.component';
 
 /** Rooms beside the open room; on a phone, one or the other. */
 @Component({
   selector: 'chat-layout',
-  imports: [RouterOutlet, RoomListComponent, QuotaStatusComponent],
+  imports: [RouterOutlet, RoomListComponent, QuotaStatusComponent, MessageSearchComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="layout" [class.room-open]="roomOpen()">
       <aside class="sidebar" aria-label="Rooms">
+        <chat-message-search />
         <chat-room-list />
         <chat-quota-status />
       </aside>

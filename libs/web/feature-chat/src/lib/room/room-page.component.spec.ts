@@ -52,8 +52,8 @@ describe(RoomPageComponent.name, () => {
             cancelAi: vi.fn(),
           },
         },
-        { provide: RoomsStore, useValue: { rooms$: of([room]), markRead: vi.fn() } },
-        { provide: RoomsApi, useValue: { members: () => of(members) } },
+        { provide: RoomsStore, useValue: { rooms$: of([room]), markRead: vi.fn(), readPosition$: () => of(0) } },
+        { provide: RoomsApi, useValue: { members: () => of(members), list: () => of([room]) } },
         { provide: SessionStore, useValue: { user: signal({ id: 'u-me', username: 'me', displayName: 'Me', role: 'staff' }), isAdmin: signal(false) } },
       ],
     });

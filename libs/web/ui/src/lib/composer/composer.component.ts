@@ -15,7 +15,7 @@ export interface ComposerSubmit {
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <form class="composer" (submit)="$event.preventDefault(); submit()" data-testid="composer">
-      <label class="visually-hidden" [attr.for]="inputId()">Message</label>
+      <label class="visually-hidden" [attr.for]="inputId()">{{ label() }}</label>
       <textarea
         #field
         class="field"
@@ -66,6 +66,8 @@ export class ComposerComponent {
   readonly aiAvailable = input(true);
   readonly placeholder = input('Write a message…');
   readonly inputId = input('composer-input');
+  /** The field's accessible name. */
+  readonly label = input('Message');
 
   readonly send = output<ComposerSubmit>();
   /** true while the user types, false when they stop, clear the field or leave it. */

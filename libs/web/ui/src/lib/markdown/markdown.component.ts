@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, inject, input, signal, ViewEncapsulation } from '@angular/core';
 import { DomSanitizer } from '@angular/platform-browser';
 
-type Renderer = (markdown: string) => string;
+type Renderer = (markdown: string, options?: { me?: string | null }) => string;
 
 let loading: Promise<Renderer> | null = null;
 
@@ -14,7 +14,7 @@ export function loadMarkdownRenderer(): Promise<Renderer> {
   return loading;
 }
 
-/** Renders an assistant reply: Markdown, sanitised by DOMPurify, code highlighted. */
+/** Renders a message (a person's or the assistant's): Markdown, sanitised by DOMPurify, code highlighted, mentions marked. */
 @Component({
   selector: 'chat-markdown',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -36,6 +36,8 @@ export class MarkdownComponent {
   readonly text = input.required<string>();
   /** Shows a caret after the text while a reply streams. */
   readonly streaming = input(false);
+  /** The reader's username: mentions of them are highlighted. */
+  readonly me = input<string | null>(null);
 
   constructor() {
     void loadMarkdownRenderer().then((render) => this.renderer.set(render));
@@ -45,6 +47,6 @@ export class MarkdownComponent {
   // also drop highlight.js' classes and the links' rel/target.
   protected readonly html = computed(() => {
     const render = this.renderer();
-    return render ? this.sanitizer.bypassSecurityTrustHtml(render(this.text())) : null;
+    return render ? this.sanitizer.bypassSecurityTrustHtml(render(this.text(), { me: this.me() })) : null;
   });
 }

@@ -24,4 +24,15 @@ describe('renderMarkdown', () => {
     expect(a?.getAttribute('target')).toBe('_blank');
     expect(a?.getAttribute('rel')).toContain('noopener');
   });
+
+  it('should mark @mentions, the reader\'s own apart, but not inside code or e-mail addresses', () => {
+    const div = document.createElement('div');
+    div.innerHTML = renderMarkdown('hi @Bob and @me_1. `@code` mail x@example.com', { me: 'ME_1' });
+    const marked = [...div.querySelectorAll('.mention')].map((el) => [el.textContent, el.classList.contains('mention-me')]);
+    expect(marked).toEqual([
+      ['@Bob', false],
+      ['@me_1', true],
+    ]);
+    expect(div.querySelector('code')?.textContent).toBe('@code');
+  });
 });

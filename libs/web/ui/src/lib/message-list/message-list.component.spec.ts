@@ -2,7 +2,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { FRESH_MESSAGE_STATE } from '@chat/contract';
 import type { ChatMessage } from '@chat/contract';
-import { OutgoingMessage, TimelineEntry, toTimeline } from '@chat/web-util';
+import { OutgoingMessage, TimelineEntry, toTimeline} from '@chat/web-util';
 import { MessageListComponent } from './message-list.component';
 
 const ME = { id: 'u-me', username: 'me', displayName: 'Me' };
@@ -109,5 +109,53 @@ describe(MessageListComponent.name, () => {
     await render(toTimeline([msg(1, 'alice')], []));
     await render(toTimeline([msg(1, 'alice'), msg(2, 'alice')], []));
     expect(host.querySelector('[data-testid=new-messages-marker]')).toBeNull();
+  });
+
+  it('should mark edits, show tombstones, and toggle reaction chips naming who reacted', async () => {
+    const edited = msg(1, 'alice', { content: 'fixed', editedAt: new Date(T0 + 5000).toISOString() });
+    const deleted = msg(2, 'alice', { content: '', deletedAt: new Date(T0 + 6000).toISOString() });
+    const liked = msg(3, 'alice', { reactions: [{ emoji: '👍', count: 2, userIds: ['u-alice', 'u-me'] }] });
+    await render(toTimeline([edited, deleted, liked], []), { people: { 'u-alice': 'Alice' } });
+    const items = [...host.querySelectorAll<HTMLElement>('[data-testid=message-item]')];
+    expect(items[0].querySelector('[data-testid=message-edited]')?.textContent).toBe('(edited)');
+    expect(items[1].querySelector('[data-testid=message-deleted]')?.textContent).toContain('deleted');
+    expect(items[1].querySelector('[data-testid=react-button], [data-testid=edit-button]')).toBeNull();
+    const chip = items[2].querySelector<HTMLButtonElement>('[data-testid=reaction-chip]')!;
+    expect(chip.getAttribute('aria-pressed')).toBe('true');
+    expect(chip.title).toBe('Alice, You reacted with 👍');
+    const reacts: unknown[] = [];
+    fixture.componentInstance.react.subscribe((r) => reacts.push(r));
+    chip.click();
+    expect(reacts).toEqual([{ messageId: 'm3', emoji: '👍', on: false }]);
+  });
+
+  it('should offer edit and delete only where allowed, and emit the edit on Enter', async () => {
+    await render(toTimeline([msg(1, 'alice'), msg(2, 'me')], []));
+    const [theirs, mine] = [...host.querySelectorAll<HTMLElement>('[data-testid=message-item]')];
+    expect(theirs.querySelector('[data-testid=edit-button], [data-testid=delete-button]')).toBeNull();
+    expect(theirs.querySelector('[data-testid=reply-thread-button]')).not.toBeNull();
+    const edits: unknown[] = [];
+    fixture.componentInstance.edit.subscribe((e) => edits.push(e));
+    mine.querySelector<HTMLButtonElement>('[data-testid=edit-button]')!.click();
+    await fixture.whenStable();
+    const field = host.querySelector<HTMLTextAreaElement>('[data-testid=edit-input]')!;
+    field.value = 'message 2, fixed';
+    field.dispatchEvent(new Event('input'));
+    field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+    await fixture.whenStable();
+    expect(edits).toEqual([{ messageId: 'm2', content: 'message 2, fixed' }]);
+    expect(host.querySelector('[data-testid=edit-input]')).toBeNull();
+
+    // An owner may delete anyone's message.
+    await render(toTimeline([msg(1, 'alice'), msg(2, 'me')], []), { canDeleteAny: true });
+    expect(host.querySelectorAll('[data-testid=delete-button]')).toHaveLength(2);
+  });
+
+  it('should put the new-messages divider before the first unread message of someone else', async () => {
+    await render(toTimeline([msg(1, 'alice'), msg(2, 'me'), msg(3, 'alice'), msg(4, 'alice')], []), { lastReadSeq: 1 });
+    const divider = host.querySelector('[data-testid=new-messages-divider]');
+    expect(divider?.nextElementSibling?.getAttribute('data-seq')).toBe('3');
+    await render(toTimeline([msg(1, 'alice')], []), { lastReadSeq: 1 });
+    expect(host.querySelector('[data-testid=new-messages-divider]')).toBeNull();
   });
 });

@@ -1,12 +1,15 @@
 import {
+  afterNextRender,
   afterRenderEffect,
   ChangeDetectionStrategy,
   Component,
   computed,
+  DestroyRef,
   DOCUMENT,
   effect,
   ElementRef,
   inject,
+  Injector,
   input,
   output,
   signal,
@@ -23,6 +26,24 @@ export interface MessageListUser {
   username: string;
   displayName: string;
 }
+
+export interface MessageEdit {
+  messageId: string;
+  content: string;
+}
+
+export interface MessageReact {
+  messageId: string;
+  emoji: string;
+  /** true adds the reader's reaction, false takes it back. */
+  on: boolean;
+}
+
+/** The reactions offered in one tap; the server takes any single emoji. */
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'] as const;
+
+/** Holding a message this long on a touch screen shows its actions. */
+const LONG_PRESS_MS = 500;
 
 /** Within this many pixels of the end counts as "at the bottom". */
 const BOTTOM_SLACK_PX = 48;
@@ -43,6 +64,7 @@ const TOP_LOAD_PX = 160;
 })
 export class MessageListComponent {
   private readonly document = inject(DOCUMENT);
+  private readonly injector = inject(Injector);
 
   /** A new room resets scrolling and announcements. */
   readonly roomId = input.required<string>();
@@ -54,6 +76,18 @@ export class MessageListComponent {
   readonly historyLoaded = input(true);
   /** Room owners and admins may stop any reply; everyone may stop the ones they asked for. */
   readonly canStopAny = input(false);
+  /** Room owners and admins may delete anyone's message; everyone may delete their own. */
+  readonly canDeleteAny = input(false);
+  /** Inside a thread panel: no "reply in thread", no reply counts. */
+  readonly inThread = input(false);
+  /** The reader's read position when the room opened: a "new messages" divider goes after it. */
+  readonly lastReadSeq = input<number | null>(null);
+  /** A message to scroll to and highlight (a search hit). */
+  readonly highlightId = input<string | null>(null);
+  /** The newest messages are not loaded (the list shows history around a search hit). */
+  readonly newerMissing = input(false);
+  /** Display names by user id, for who reacted. */
+  readonly people = input<Readonly<Record<string, string>>>({});
 
   readonly loadOlder = output<void>();
   readonly retry = output<string>();
@@ -61,11 +95,32 @@ export class MessageListComponent {
   readonly stop = output<string>();
   /** The reader has seen everything up to this seq. */
   readonly readUpTo = output<number>();
+  readonly edit = output<MessageEdit>();
+  readonly remove = output<string>();
+  readonly react = output<MessageReact>();
+  readonly openThread = output<string>();
+  readonly jumpToLatest = output<void>();
 
   protected readonly groups = computed(() => groupMessages(this.entries(), this.me()));
   /** Messages that arrived while the reader was scrolled up. */
   protected readonly unseen = signal(0);
   protected readonly announcement = signal('');
+  protected readonly quickReactions = QUICK_REACTIONS;
+  /** The message whose actions show on a touch screen (long press), or whose picker is open. */
+  protected readonly active = signal<string | null>(null);
+  protected readonly picking = signal<string | null>(null);
+  protected readonly editing = signal<{ id: string; text: string } | null>(null);
+  protected readonly confirmingDelete = signal<string | null>(null);
+  /** The first message after the reader's read position that someone else wrote. */
+  protected readonly dividerKey = computed(() => {
+    const read = this.lastReadSeq();
+    if (read === null) return null;
+    const me = this.me()?.id;
+    const first = this.entries().find((e) => e.kind === 'message' && e.message.seq > read && e.message.userId !== me);
+    return first?.key ?? null;
+  });
+  private pressTimer: ReturnType<typeof setTimeout> | null = null;
+  private scrolledTo: string | null = null;
 
   private readonly scroller = viewChild.required<ElementRef<HTMLElement>>('scroller');
   private atBottom = true;
@@ -75,8 +130,14 @@ export class MessageListComponent {
   constructor() {
     // Fetch the renderer before the first reply needs it, so replies never render twice.
     void loadMarkdownRenderer();
-    afterRenderEffect({ write: () => this.keepPosition(this.roomId(), this.entries()) });
+    afterRenderEffect({ write: () => this.keepPosition(this.roomId(), this.entries(), this.highlightId()) });
     effect(() => this.announce(this.roomId(), this.entries()));
+    // Coming back to a hidden tab that sits at the bottom: what it shows has now been seen.
+    const onVisible = () => {
+      if (this.document.visibilityState === 'visible' && this.atBottom) this.reachedBottom();
+    };
+    this.document.addEventListener('visibilitychange', onVisible);
+    inject(DestroyRef).onDestroy(() => this.document.removeEventListener('visibilitychange', onVisible));
   }
 
   protected readonly citationsOf = citationsOf;
@@ -84,6 +145,86 @@ export class MessageListComponent {
 
   protected time(iso: string): string {
     return formatMessageTime(iso);
+  }
+
+  protected isOwn(message: ChatMessage): boolean {
+    return message.userId !== null && message.userId === this.me()?.id;
+  }
+
+  protected canEdit(message: ChatMessage): boolean {
+    return !message.isAi && !message.deletedAt && this.isOwn(message);
+  }
+
+  protected canDelete(message: ChatMessage): boolean {
+    return !message.deletedAt && message.status !== 'streaming' && (this.isOwn(message) || this.canDeleteAny());
+  }
+
+  protected reacted(reaction: { userIds: string[] }): boolean {
+    const me = this.me()?.id;
+    return me !== undefined && reaction.userIds.includes(me);
+  }
+
+  protected reactors(reaction: { emoji: string; userIds: string[] }): string {
+    const names = reaction.userIds.map((id) => (id === this.me()?.id ? 'You' : (this.people()[id] ?? 'Someone')));
+    return `${names.join(', ')} reacted with ${reaction.emoji}`;
+  }
+
+  protected toggleReaction(message: ChatMessage, emoji: string): void {
+    const mine = message.reactions.find((r) => r.emoji === emoji);
+    this.react.emit({ messageId: message.id, emoji, on: !(mine && this.reacted(mine)) });
+    this.picking.set(null);
+  }
+
+  protected startEdit(message: ChatMessage): void {
+    this.editing.set({ id: message.id, text: message.content });
+    this.active.set(null);
+    afterNextRender(
+      () => {
+        const field = this.scroller().nativeElement.querySelector<HTMLTextAreaElement>('[data-testid=edit-input]');
+        field?.focus();
+        field?.setSelectionRange(field.value.length, field.value.length);
+      },
+      { injector: this.injector },
+    );
+  }
+
+  protected saveEdit(message: ChatMessage): void {
+    const editing = this.editing();
+    if (!editing) return;
+    const content = editing.text.trim();
+    if (content && content !== message.content) this.edit.emit({ messageId: message.id, content });
+    this.editing.set(null);
+  }
+
+  protected onEditKeydown(event: KeyboardEvent, message: ChatMessage): void {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      this.editing.set(null);
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.saveEdit(message);
+    }
+  }
+
+  protected confirmDelete(messageId: string): void {
+    this.remove.emit(messageId);
+    this.confirmingDelete.set(null);
+  }
+
+  protected onPressStart(messageId: string): void {
+    this.onPressEnd();
+    this.pressTimer = setTimeout(() => this.active.set(messageId), LONG_PRESS_MS);
+  }
+
+  protected onPressEnd(): void {
+    if (this.pressTimer !== null) clearTimeout(this.pressTimer);
+    this.pressTimer = null;
+  }
+
+  protected closePopovers(): void {
+    this.picking.set(null);
+    this.active.set(null);
+    this.confirmingDelete.set(null);
   }
 
   protected canStop(message: ChatMessage): boolean {
@@ -110,12 +251,18 @@ export class MessageListComponent {
     if (seq > 0 && this.document.visibilityState !== 'hidden') this.readUpTo.emit(seq);
   }
 
-  private keepPosition(roomId: string, entries: readonly TimelineEntry[]): void {
+  private keepPosition(roomId: string, entries: readonly TimelineEntry[], highlight: string | null): void {
     const el = this.scroller().nativeElement;
     const firstKey = entries[0]?.key;
     const lastKey = entries[entries.length - 1]?.key;
     const before = this.rendered;
-    if (!before || before.roomId !== roomId || before.lastKey === undefined) {
+    const target = highlight && highlight !== this.scrolledTo ? el.querySelector<HTMLElement>(`[data-message-id="${highlight.replace(/["\\]/g, '\\$&')}"]`) : null;
+    if (target) {
+      // A search hit: show it in the middle, and leave the reader there.
+      this.scrolledTo = highlight;
+      target.scrollIntoView?.({ block: 'center' });
+      this.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= BOTTOM_SLACK_PX;
+    } else if (!before || before.roomId !== roomId || before.lastKey === undefined) {
       // A room just opened (or its first messages arrived): start at the newest.
       el.scrollTop = el.scrollHeight;
       this.atBottom = true;
