@@ -55,7 +55,7 @@ import { ChatClientSocket, fromServerEvent, fromSocketLifecycle, SOCKET_FACTORY 
 
 /** Something the user should hear about that belongs to no single message. */
 export interface ChatNotice {
-  code: ErrorCode | 'SERVER_RESTART';
+  code: ErrorCode | 'SERVER_RESTART' | 'WEBHOOK_DISABLED';
   message: string;
   roomId?: string;
 }
@@ -301,6 +301,10 @@ export class ChatRealtimeService {
         on(ServerEvent.AiStreamDelta).pipe(tap((p) => this.updateRoom(p.roomId, (r) => reduce.streamDelta(r, p)))),
         on(ServerEvent.AiStreamEnd).pipe(tap(({ message }) => this.updateRoom(message.roomId, (r) => reduce.messages(r, [message])))),
         on(ServerEvent.Error).pipe(tap((error) => this.onServerError(error))),
+        // The hook's page keeps showing it disabled, with the reason, for an owner who was away.
+        on(ServerEvent.WebhookDisabled).pipe(
+          tap(({ url, reason }) => this.notices.next({ code: 'WEBHOOK_DISABLED', message: `Webhook ${url} was disabled: ${reason}` })),
+        ),
         on(ServerEvent.ServerShutdown).pipe(
           tap(() => this.notices.next({ code: 'SERVER_RESTART', message: 'The server is restarting; reconnecting shortly…' })),
         ),
