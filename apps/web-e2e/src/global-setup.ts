@@ -249,6 +249,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
         RATE_LIMIT_MESSAGES_PER_MINUTE: process.env['RATE_LIMIT_MESSAGES_PER_MINUTE'] ?? '1000',
         // Every browser and REST client of the suite signs in from this one address.
         RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: process.env['RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE'] ?? '1000',
+        // The integrations spec's webhook receiver listens on loopback, which production refuses.
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        WEBHOOK_POLL_MS: '200',
       },
       `http://127.0.0.1:${port}`,
     );
