@@ -260,6 +260,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
         OIDC_ISSUER_URL: idp.issuer,
         OIDC_CLIENT_ID: sso.clientId,
         OIDC_CLIENT_SECRET: sso.clientSecret,
+        // The integrations spec's webhook receiver listens on loopback, which production refuses.
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        WEBHOOK_POLL_MS: '200',
       },
       `http://127.0.0.1:${port}`,
     );

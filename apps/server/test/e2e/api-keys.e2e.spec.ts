@@ -175,4 +175,16 @@ describe('API keys', () => {
     expect((await t.http('PATCH', `/api/users/${admin.user.id}`, { token: t.adminToken, body: { role: 'staff' } })).status).toBe(200);
     expect((await t.http('GET', '/api/admin/stats', { token: key.key })).body).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
   });
+
+  it('should document the key scheme and each route’s scope in OpenAPI', async () => {
+    const response = await fetch(`${t.baseUrl}/api/docs-json`);
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as { components: { securitySchemes: Record<string, { scheme: string; bearerFormat?: string }> }; paths: Record<string, Record<string, Record<string, unknown>>> };
+    expect(doc.components.securitySchemes['api-key']).toMatchObject({ scheme: 'bearer', bearerFormat: 'tck_…' });
+    expect(doc.paths['/api/changes'].get['x-api-key-scope']).toBe('messages:read');
+    expect(doc.paths['/api/rooms/{roomId}/messages'].post['x-api-key-scope']).toBe('messages:write');
+    expect(doc.paths['/api/admin/stats'].get['x-api-key-scope']).toBe('admin:read');
+    expect(doc.paths['/api/rooms/{roomId}/messages'].post['security']).toEqual(expect.arrayContaining([{ 'api-key': [] }]));
+    expect(doc.paths['/api/api-keys'].post['x-api-key-scope']).toBeUndefined();
+  });
 });

@@ -8,5 +8,6 @@ export const appRoutes: Route[] = [
   { path: 'rooms', canActivate: [authGuard], loadChildren: () => import('@chat/web-feature-chat').then((m) => m.chatRoutes) },
   { path: 'knowledge', canActivate: [authGuard], loadChildren: () => import('@chat/web-feature-chat').then((m) => m.knowledgeRoutes) },
   { path: 'admin', canActivate: [adminGuard], loadChildren: () => import('@chat/web-feature-admin').then((m) => m.adminRoutes) },
+  { path: 'keys', canActivate: [authGuard], loadChildren: () => import('@chat/web-feature-admin').then((m) => m.apiKeysRoutes) },
   { path: '**', redirectTo: 'rooms' },
 ];

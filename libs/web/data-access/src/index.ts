@@ -1,6 +1,7 @@
 export * from './lib/api/admin.api';
 export * from './lib/api/auth.api';
 export * from './lib/api/http-error';
+export * from './lib/api/integrations.api';
 export * from './lib/api/knowledge.api';
 export * from './lib/api/rooms.api';
 export * from './lib/auth/auth.interceptor';

@@ -13,6 +13,7 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
         <a routerLink="/admin/usage" routerLinkActive="active" ariaCurrentWhenActive="page">Usage &amp; budgets</a>
         <a routerLink="/admin/audit" routerLinkActive="active" ariaCurrentWhenActive="page">Audit log</a>
         <a routerLink="/admin/knowledge" routerLinkActive="active" ariaCurrentWhenActive="page">Knowledge</a>
+        <a routerLink="/admin/webhooks" routerLinkActive="active" ariaCurrentWhenActive="page">Webhooks</a>
       </nav>
       <router-outlet />
     </div>

@@ -9,6 +9,8 @@ export interface MessageGroup {
   kind: AuthorKind;
   displayName: string;
   username: string;
+  /** Posted by a service account (an integration): shown with a bot badge. */
+  isBot: boolean;
   /** Of the first entry. */
   timestamp: string;
   entries: TimelineEntry[];
@@ -22,6 +24,7 @@ interface Author {
   kind: AuthorKind;
   displayName: string;
   username: string;
+  isBot: boolean;
   timestamp: string;
 }
 
@@ -32,13 +35,14 @@ function authorOf(entry: TimelineEntry, me: { id: string; username: string; disp
       kind: 'own',
       displayName: me?.displayName ?? 'You',
       username: me?.username ?? '',
+      isBot: false,
       timestamp: entry.outgoing.createdAt,
     };
   }
   const m = entry.message;
-  if (m.isAi) return { id: 'ai', kind: 'ai', displayName: m.displayName || ASSISTANT_DISPLAY_NAME, username: m.username, timestamp: m.timestamp };
+  if (m.isAi) return { id: 'ai', kind: 'ai', displayName: m.displayName || ASSISTANT_DISPLAY_NAME, username: m.username, isBot: false, timestamp: m.timestamp };
   const own = me !== null && m.userId === me.id;
-  return { id: m.userId ?? m.username, kind: own ? 'own' : 'other', displayName: m.displayName || m.username, username: m.username, timestamp: m.timestamp };
+  return { id: m.userId ?? m.username, kind: own ? 'own' : 'other', displayName: m.displayName || m.username, username: m.username, isBot: m.isBot === true, timestamp: m.timestamp };
 }
 
 /** Groups a timeline by author: a new group starts on a change of author or after GROUP_WINDOW_MS. */
@@ -63,7 +67,7 @@ export function groupMessages(
     if (sameGroup) {
       current.entries.push(entry);
     } else {
-      groups.push({ key: entry.key, kind: author.kind, displayName: author.displayName, username: author.username, timestamp: author.timestamp, entries: [entry] });
+      groups.push({ key: entry.key, kind: author.kind, displayName: author.displayName, username: author.username, isBot: author.isBot, timestamp: author.timestamp, entries: [entry] });
     }
     lastAuthor = author;
     lastTime = Number.isNaN(time) ? lastTime : time;

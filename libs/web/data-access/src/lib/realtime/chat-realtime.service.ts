@@ -59,7 +59,7 @@ import { ChatClientSocket, fromServerEvent, fromSocketLifecycle, SOCKET_FACTORY 
 
 /** Something the user should hear about that belongs to no single message. */
 export interface ChatNotice {
-  code: ErrorCode | 'SERVER_RESTART';
+  code: ErrorCode | 'SERVER_RESTART' | 'WEBHOOK_DISABLED';
   message: string;
   roomId?: string;
 }
@@ -394,6 +394,10 @@ export class ChatRealtimeService {
         on(ServerEvent.ReadUpdated).pipe(tap((p) => this.readUpdates.next(p))),
         on(ServerEvent.Mentioned).pipe(tap((p) => this.mentions.next(p))),
         on(ServerEvent.Error).pipe(tap((error) => this.onServerError(error))),
+        // The hook's page keeps showing it disabled, with the reason, for an owner who was away.
+        on(ServerEvent.WebhookDisabled).pipe(
+          tap(({ url, reason }) => this.notices.next({ code: 'WEBHOOK_DISABLED', message: `Webhook ${url} was disabled: ${reason}` })),
+        ),
         on(ServerEvent.ServerShutdown).pipe(
           tap(() => this.notices.next({ code: 'SERVER_RESTART', message: 'The server is restarting; reconnecting shortly…' })),
         ),

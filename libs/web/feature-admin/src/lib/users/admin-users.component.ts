@@ -43,13 +43,15 @@ export class AdminUsersComponent {
 
   protected create(): void {
     const { username, displayName, password, role } = this.form;
-    if (!username.trim() || !displayName.trim() || password.length < 8) {
+    // A service account has no password: it acts through API keys.
+    const service = role === 'service';
+    if (!username.trim() || !displayName.trim() || (!service && password.length < 8)) {
       this.createError.set('Username, display name and a password of at least 8 characters are needed.');
       return;
     }
     this.creating.set(true);
     this.createError.set(null);
-    this.api.create({ username: username.trim(), displayName: displayName.trim(), password, role }).subscribe({
+    this.api.create({ username: username.trim(), displayName: displayName.trim(), ...(service ? {} : { password }), role }).subscribe({
       next: (user) => {
         this.creating.set(false);
         this.createdName.set(user.username);

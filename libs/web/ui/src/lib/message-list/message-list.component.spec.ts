@@ -50,6 +50,12 @@ describe(MessageListComponent.name, () => {
     expect([...host.querySelectorAll('[data-testid=message-item]')].map((e) => e.getAttribute('data-seq'))).toEqual(['1', '2', '3', '4']);
   });
 
+  it('should mark a service account’s messages with a bot badge, and nobody else’s', async () => {
+    await render(toTimeline([msg(1, 'alice'), msg(2, 'alice', { userId: 'u-bot', username: 'ci', displayName: 'CI', isBot: true }), msg(3, 'ai')], []));
+    const groups = [...host.querySelectorAll('section.group')];
+    expect(groups.map((g) => g.querySelector('[data-testid=bot-badge]')?.textContent?.trim() ?? null)).toEqual([null, 'bot', null]);
+  });
+
   it('should show user text as text, never as HTML', async () => {
     await render(toTimeline([msg(1, 'alice', { content: '<img src=x onerror="alert(1)"><b>bold</b>' })], []));
     const item = host.querySelector('[data-testid=message-item]') as HTMLElement;
