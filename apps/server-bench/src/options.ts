@@ -24,8 +24,8 @@ export interface BenchOptions {
   /** Upper bound on the naive one-INSERT-at-a-time baseline, so a slow disk cannot blow the time budget. */
   naiveMaxSeconds: number;
   pgAdminUrl: string;
-  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `cluster`: only two instances through Redis; `all`: every one. */
-  only: 'all' | 'chat' | 'ai' | 'cluster';
+  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `cluster`: only two instances through Redis; `uploads`: only pathological uploads (upload-bench.ts); `all`: every one. */
+  only: 'all' | 'chat' | 'ai' | 'cluster' | 'uploads';
   /** The Redis the two-instance run joins its instances through. */
   redisUrl: string;
   /** Assistant replies streaming at once in the concurrent runs (the other runs have one). */
@@ -56,7 +56,7 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 
 function only(env: Env): BenchOptions['only'] {
   const raw = env['BENCH_ONLY']?.trim().toLowerCase() || 'all';
-  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai' && raw !== 'cluster') throw new Error(`BENCH_ONLY must be chat, ai, cluster or all, got "${raw}"`);
+  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai' && raw !== 'cluster' && raw !== 'uploads') throw new Error(`BENCH_ONLY must be chat, ai, cluster, uploads or all, got "${raw}"`);
   return raw;
 }
 

@@ -6,7 +6,8 @@
  * (ai-bench.ts): time to first token and gaps between tokens through the app against the same fake
  * upstream read directly; exits non-zero if any reply lost, repeated or reordered a token.
  * Then two instances through Redis against one (cluster-bench.ts).
- * BENCH_ONLY=chat, ai or cluster runs one of them.
+ * Then pathological uploads against a live chat (upload-bench.ts).
+ * BENCH_ONLY=chat, ai, cluster or uploads runs one of them.
  */
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
@@ -24,6 +25,7 @@ import { LoadDriver, loadTag, type LoadOutcome, type Measured } from './load-dri
 import type { Correctness, LoadResult, LoadSpec, RunSpec } from './load-protocol.js';
 import { naiveInserts, type NaiveResult } from './naive-insert.js';
 import { readOptions, type BenchOptions } from './options.js';
+import { measureUploads, reportUploads, uploadFaults, type UploadResults } from './upload-bench.js';
 import { formatTable, log, ms, num, ratio } from './report.js';
 
 const ROOM_ID = 'general';
@@ -352,6 +354,7 @@ async function main(): Promise<number> {
   const chat = options.only === 'all' || options.only === 'chat';
   const ai = options.only === 'all' || options.only === 'ai';
   const cluster = options.only === 'all' || options.only === 'cluster';
+  const uploads = options.only === 'all' || options.only === 'uploads';
   console.log(`Chat server benchmark: ${versions()}, ${availableParallelism()} CPUs, load average ${loadText()} at start`);
   console.log('servers on the main thread, clients on a worker thread, PostgreSQL in its own processes: all on the same CPUs');
   if (chat) {
@@ -373,12 +376,14 @@ async function main(): Promise<number> {
   let results: Results | undefined;
   let aiResults: AiResults | undefined;
   let clusterResults: ClusterResults | null = null;
+  let uploadResults: UploadResults | undefined;
   try {
     const driver = new LoadDriver();
     cleanups.push({ name: 'load worker', run: () => driver.close() });
     if (chat) results = await measureAll(options, driver, cleanups);
     if (ai) aiResults = await measureAi(options, driver, cleanups);
     if (cluster) clusterResults = await measureCluster(options, driver, cleanups);
+    if (uploads) uploadResults = await measureUploads(options, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup.run().catch((error: unknown) => failures.push(`closing ${cleanup.name} failed: ${String(error)}`));
@@ -398,6 +403,10 @@ async function main(): Promise<number> {
     failures.push(...clusterFaults(clusterResults));
     reportCluster(options, clusterResults);
   }
+  if (uploadResults) {
+    failures.push(...uploadFaults(uploadResults));
+    reportUploads(uploadResults);
+  }
   if (failures.length > 0) {
     console.log('\nFAILED:');
     for (const failure of failures) console.log(`  - ${failure}`);
@@ -407,6 +416,7 @@ async function main(): Promise<number> {
   if (results) ok.push('nothing lost, duplicated or reordered; every acknowledged message stored exactly once, seqs gap-free');
   if (aiResults) ok.push('every assistant reply complete, no token lost, duplicated or reordered, delta indexes contiguous');
   if (clusterResults) ok.push('two instances: nothing lost, duplicated or reordered on either');
+  if (uploadResults) ok.push('every pathological upload refused with nothing stored');
   console.log(`\nOK: ${ok.join('; ')}.`);
   return 0;
 }
