@@ -171,6 +171,15 @@ describe('OpenID Connect sign-in', () => {
       }
     });
 
+    it('should document the sign-in routes in OpenAPI', async () => {
+      const { body } = await app.http<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/docs-json');
+      expect(Object.keys(body.paths['/api/auth/config'] ?? {})).toEqual(['get']);
+      expect(Object.keys(body.paths['/api/auth/oidc/login'] ?? {})).toEqual(['get']);
+      expect(Object.keys(body.paths['/api/auth/oidc/callback'] ?? {})).toEqual(['get']);
+      expect(Object.keys(body.paths['/api/auth/oidc/exchange'] ?? {})).toEqual(['post']);
+      expect(body.paths['/api/auth/oidc/callback']['get']).toMatchObject({ responses: { '302': { description: expect.stringContaining('SSO_ACCOUNT_DISABLED') } } });
+    });
+
     it('should refuse a malformed exchange with a coded 400', async () => {
       const bad = await app.http('POST', '/api/auth/oidc/exchange', { body: { code: 'short' } });
       expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
