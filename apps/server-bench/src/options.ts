@@ -26,8 +26,8 @@ export interface BenchOptions {
   pgAdminUrl: string;
   /** Second fan-out run's window (the first uses `window`). */
   smallWindow: number;
-  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `cluster`: only two instances through Redis; `idle`: only idle connections; `all`: every one. */
-  only: 'all' | 'chat' | 'ai' | 'cluster' | 'idle';
+  /** `chat`: only the message benchmarks; `ai`: only the assistant streaming one; `cluster`: only two instances through Redis; `idle`: only idle connections; `uploads`: only pathological uploads (upload-bench.ts); `all`: every one. */
+  only: 'all' | 'chat' | 'ai' | 'cluster' | 'idle' | 'uploads';
   /** Idle sockets held in the first step of the idle part (the second holds twice as many), spread over `idleRooms` rooms. */
   idleSockets: number;
   idleRooms: number;
@@ -63,7 +63,9 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 
 function only(env: Env): BenchOptions['only'] {
   const raw = env['BENCH_ONLY']?.trim().toLowerCase() || 'all';
-  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai' && raw !== 'cluster' && raw !== 'idle') throw new Error(`BENCH_ONLY must be chat, ai, cluster, idle or all, got "${raw}"`);
+  if (raw !== 'all' && raw !== 'chat' && raw !== 'ai' && raw !== 'cluster' && raw !== 'idle' && raw !== 'uploads') {
+    throw new Error(`BENCH_ONLY must be chat, ai, cluster, idle, uploads or all, got "${raw}"`);
+  }
   return raw;
 }
 

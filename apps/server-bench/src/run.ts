@@ -6,8 +6,9 @@
  * (ai-bench.ts): time to first token and gaps between tokens through the app against the same fake
  * upstream read directly; exits non-zero if any reply lost, repeated or reordered a token.
  * Then two instances through Redis against one (cluster-bench.ts).
- * Then idle connections held open (idle-bench.ts), each server in its own process. Last, one table
- * with every goal of the performance issue (goals.ts). BENCH_ONLY=chat, ai, cluster or idle runs one part.
+ * Then idle connections held open (idle-bench.ts), each server in its own process, and pathological
+ * uploads against a live chat (upload-bench.ts). Last, one table with every goal of the performance
+ * issue (goals.ts). BENCH_ONLY=chat, ai, cluster, idle or uploads runs one part.
  */
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
@@ -27,6 +28,7 @@ import { LoadDriver, loadTag, type LoadOutcome, type Measured } from './load-dri
 import type { Correctness, LoadResult, LoadSpec, RunSpec } from './load-protocol.js';
 import { naiveInserts, type NaiveResult } from './naive-insert.js';
 import { readOptions, type BenchOptions } from './options.js';
+import { measureUploads, reportUploads, uploadFaults, type UploadResults } from './upload-bench.js';
 import { formatTable, log, ms, num, ratio } from './report.js';
 
 const ROOM_ID = 'general';
@@ -363,6 +365,7 @@ async function main(): Promise<number> {
   const ai = options.only === 'all' || options.only === 'ai';
   const cluster = options.only === 'all' || options.only === 'cluster';
   const idle = options.only === 'all' || options.only === 'idle';
+  const uploads = options.only === 'all' || options.only === 'uploads';
   console.log(`Chat server benchmark: ${versions()}, ${availableParallelism()} CPUs, load average ${loadText()} at start`);
   console.log('servers on the main thread, clients on a worker thread, PostgreSQL in its own processes: all on the same CPUs');
   if (chat) {
@@ -385,6 +388,7 @@ async function main(): Promise<number> {
   let aiResults: AiResults | undefined;
   let clusterResults: ClusterResults | null = null;
   let idleResults: IdleResults | undefined;
+  let uploadResults: UploadResults | undefined;
   try {
     const driver = new LoadDriver();
     cleanups.push({ name: 'load worker', run: () => driver.close() });
@@ -392,6 +396,7 @@ async function main(): Promise<number> {
     if (ai) aiResults = await measureAi(options, driver, cleanups);
     if (cluster) clusterResults = await measureCluster(options, driver, cleanups);
     if (idle) idleResults = await measureIdle(options, cleanups);
+    if (uploads) uploadResults = await measureUploads(options, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup.run().catch((error: unknown) => failures.push(`closing ${cleanup.name} failed: ${String(error)}`));
@@ -412,6 +417,10 @@ async function main(): Promise<number> {
     reportCluster(options, clusterResults);
   }
   if (idleResults) reportIdle(options, idleResults);
+  if (uploadResults) {
+    failures.push(...uploadFaults(uploadResults));
+    reportUploads(uploadResults);
+  }
   reportGoals({ chat: results, ai: aiResults, cluster: cluster ? clusterResults : undefined, idle: idleResults });
   if (failures.length > 0) {
     console.log('\nFAILED:');
@@ -423,6 +432,7 @@ async function main(): Promise<number> {
   if (aiResults) ok.push('every assistant reply complete, no token lost, duplicated or reordered, delta indexes contiguous');
   if (clusterResults) ok.push('two instances: nothing lost, duplicated or reordered on either');
   if (idleResults) ok.push('every idle socket connected and joined');
+  if (uploadResults) ok.push('every pathological upload refused with nothing stored');
   console.log(`\nOK: ${ok.join('; ')}.`);
   return 0;
 }

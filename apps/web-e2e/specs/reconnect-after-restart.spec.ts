@@ -8,11 +8,8 @@
 // her, until Bob's messages are stored; the refused attempts before that are the real ones.
 
 import assert from 'node:assert/strict';
-import type { Route } from '@playwright/test';
 import { test } from '../src/fixtures.js';
-import { adminApi, composer, allMessages, openRoom, postMessage, sel, shownMessages, T, until } from '../src/chat.js';
-
-const REFUSED = /ERR_CONNECTION_REFUSED/;
+import { adminApi, composer, allMessages, CONNECTION_REFUSED, holdReconnects, openRoom, postMessage, sel, shownMessages, T, until } from '../src/chat.js';
 
 test('a server restart: the page reconnects by itself and shows every message sent meanwhile once, in order', async ({ browser, baseURL, admin, restartServer, log }) => {
   const baseUrl = baseURL!;
@@ -21,19 +18,13 @@ test('a server restart: the page reconnects by itself and shows every message se
   const bob = await api.createUser('bob', 'Bob Elsewhere');
   const room = await api.createRoom('Restart', [alice, bob]);
 
-  const a = await openRoom(browser, baseUrl, alice, room.id, { allowErrors: [REFUSED] });
+  const a = await openRoom(browser, baseUrl, alice, room.id, { allowErrors: [CONNECTION_REFUSED] });
   const page = a.page;
   const before = await postMessage(baseUrl, bob, room.id, 'before the restart');
   await page.locator(sel.stored, { hasText: 'before the restart' }).waitFor({ timeout: T.live });
 
-  // Count reconnect attempts refused by the closed port; hold later ones while `hold` is set.
-  let refused = 0;
-  page.on('requestfailed', (request) => {
-    if (request.url().includes('/socket.io/') && REFUSED.test(request.failure()?.errorText ?? '')) refused += 1;
-  });
-  let hold = false;
-  const held: Route[] = [];
-  await page.route('**/socket.io/**', (route) => (hold ? held.push(route) : route.continue().catch(() => {})));
+  // Count reconnect attempts refused by the closed port; hold later ones once held.
+  const reconnects = await holdReconnects(page);
 
   const mine = `written by Alice while the server was down ${Date.now()}`;
   const restart = await restartServer({
@@ -45,11 +36,11 @@ test('a server restart: the page reconnects by itself and shows every message se
       await page.keyboard.press('Enter');
       await page.locator(`${sel.item}[data-pending=true][data-status=queued]`, { hasText: mine }).waitFor({ timeout: T.quick });
       // Socket.IO's own retries (1 s, ±50 %) hit the closed port at least once.
-      await until(() => refused > 0, 'a refused reconnect attempt');
-      hold = true;
+      await until(() => reconnects.refused() > 0, 'a refused reconnect attempt');
+      reconnects.hold();
     },
   });
-  log(`server exited with code ${restart.exit?.code}, down for ${restart.downMs} ms, ready again in ${restart.readyMs} ms; ${refused} refused attempt(s), ${held.length} held`);
+  log(`server exited with code ${restart.exit?.code}, down for ${restart.downMs} ms, ready again in ${restart.readyMs} ms; ${reconnects.refused()} refused attempt(s), ${reconnects.held()} held`);
 
   // Back up, but Alice cannot have reconnected: Bob writes now.
   const whileAway = [];
@@ -57,8 +48,7 @@ test('a server restart: the page reconnects by itself and shows every message se
   assert.notEqual(await page.locator(sel.connection).getAttribute('data-state'), 'connected', 'Alice is not connected yet');
   assert.equal(await page.locator(sel.stored, { hasText: 'sent while Alice was away' }).count(), 0, 'nothing has reached her yet');
 
-  hold = false;
-  for (const route of held.splice(0)) await route.continue().catch(() => {});
+  await reconnects.release();
   // The next attempt of the backoff (at most 15 s away, usually 1-4 s) gets through.
   await page.locator(sel.connected).waitFor({ timeout: 30_000 });
   for (const m of whileAway) await page.locator(`${sel.stored}[data-seq="${m.seq}"]`, { hasText: m.content }).waitFor({ timeout: T.live });

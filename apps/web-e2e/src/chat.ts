@@ -2,7 +2,7 @@
 // signing in through the console, and watching a page for console errors. Every spec makes its own
 // users and rooms with random suffixes, so specs neither see nor depend on each other's data.
 
-import type { Browser, BrowserContextOptions, Page } from '@playwright/test';
+import type { Browser, BrowserContextOptions, Page, Route } from '@playwright/test';
 import { deepEqual } from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 
@@ -216,4 +216,31 @@ export async function until<T>(check: () => T | Promise<T>, what: string, { time
     if (Date.now() > deadline) throw new Error(`timed out after ${limit} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/** The console's failed Socket.IO attempts while the server is down. */
+export const CONNECTION_REFUSED = /ERR_CONNECTION_REFUSED/;
+
+/**
+ * A page's Socket.IO requests, watched: `refused` counts attempts the closed port refused; after
+ * `hold()` further attempts wait (neither fail nor reach the server) until `release()`. So a spec
+ * can make sure something happens while the page is certainly not connected.
+ */
+export async function holdReconnects(page: Page) {
+  let refused = 0;
+  let holding = false;
+  const held: Route[] = [];
+  page.on('requestfailed', (request) => {
+    if (request.url().includes('/socket.io/') && CONNECTION_REFUSED.test(request.failure()?.errorText ?? '')) refused += 1;
+  });
+  await page.route('**/socket.io/**', (route) => (holding ? held.push(route) : route.continue().catch(() => {})));
+  return {
+    refused: () => refused,
+    held: () => held.length,
+    hold: () => void (holding = true),
+    async release() {
+      holding = false;
+      for (const route of held.splice(0)) await route.continue().catch(() => {});
+    },
+  };
 }

@@ -19,6 +19,7 @@
 //      E2E_LOG_LEVEL     the server's LOG_LEVEL (default warn)
 //      E2E_SERVER_LOG=1  stream the server's output while running (it always goes to server.log)
 //      RATE_LIMIT_MESSAGES_PER_MINUTE  passed to the server (default here 1000: specs seed history over REST)
+//      JOIN_CATCH_UP_MAX  passed to the server (default here 40)
 
 import type { FullConfig } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,7 +33,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { FakeOpenAiServer, startOidcProvider, type FakeReply } from '@chat/server-testing';
-import { ADMIN, CHROMIUM, E2E_OUTPUT_DIR, LLM_MODEL, ROOT, SERVER_LOG, SSO_ACCOUNT } from './harness-paths.js';
+import { ADMIN, CHROMIUM, E2E_OUTPUT_DIR, JOIN_CATCH_UP_MAX, LLM_MODEL, ROOT, SERVER_LOG, SSO_ACCOUNT } from './harness-paths.js';
 
 const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'server', 'main.js');
 const WEB_DIST = join(ROOT, 'dist', 'apps', 'web');
@@ -257,6 +258,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
         RATE_LIMIT_MESSAGES_PER_MINUTE: process.env['RATE_LIMIT_MESSAGES_PER_MINUTE'] ?? '1000',
         // Every browser and REST client of the suite signs in from this one address.
         RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: process.env['RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE'] ?? '1000',
+        // Small (the default is 500): a rejoin after a busy absence gets the newest part over the
+        // socket and the console pages the rest through REST (catch-up-paging.spec.ts).
+        JOIN_CATCH_UP_MAX: String(JOIN_CATCH_UP_MAX),
         OIDC_ISSUER_URL: idp.issuer,
         OIDC_CLIENT_ID: sso.clientId,
         OIDC_CLIENT_SECRET: sso.clientSecret,

@@ -27,3 +27,6 @@ export const LLM_MODEL = 'fake-e2e-model';
 
 /** The identity provider's one account: typed on its login page by the single sign-on spec. */
 export const SSO_ACCOUNT = Object.freeze({ preferred_username: 'sso.e2e', name: 'Sso Person', email: 'sso.e2e@corp.example' });
+
+/** The e2e server's JOIN_CATCH_UP_MAX: small, so a rejoin after a busy absence pages the rest through REST. */
+export const JOIN_CATCH_UP_MAX = Number(process.env['JOIN_CATCH_UP_MAX'] ?? 40);

@@ -35,6 +35,41 @@ export interface TestOidcProvider {
   close(): Promise<void>;
 }
 
+type Stored = Record<string, unknown> & { uid?: string; userCode?: string; grantId?: string; consumed?: number };
+
+/** The provider's storage, in this process: what its built-in one is too, minus a warning per instance. */
+function memoryAdapter() {
+  const store = new Map<string, Stored>();
+  return class MemoryAdapter {
+    constructor(private readonly model: string) {}
+    private key(id: string) {
+      return `${this.model}:${id}`;
+    }
+    async upsert(id: string, payload: Stored) {
+      store.set(this.key(id), payload);
+    }
+    async find(id: string) {
+      return store.get(this.key(id));
+    }
+    async findByUid(uid: string) {
+      return [...store.entries()].find(([k, v]) => k.startsWith(`${this.model}:`) && v.uid === uid)?.[1];
+    }
+    async findByUserCode(userCode: string) {
+      return [...store.entries()].find(([k, v]) => k.startsWith(`${this.model}:`) && v.userCode === userCode)?.[1];
+    }
+    async consume(id: string) {
+      const payload = store.get(this.key(id));
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+    }
+    async destroy(id: string) {
+      store.delete(this.key(id));
+    }
+    async revokeByGrantId(grantId: string) {
+      for (const [k, v] of store) if (v.grantId === grantId) store.delete(k);
+    }
+  };
+}
+
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
@@ -74,7 +109,9 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
 
   const clients = [...(options.clients ?? [])];
   // Static clients are read when the provider is made: a new client makes a new provider (same keys).
+  const adapter = memoryAdapter();
   const makeProvider = () => new Provider(issuer, {
+    adapter,
     clients: clients.map(
       (c): ClientMetadata => ({
         client_id: c.clientId,

@@ -50,6 +50,8 @@ export class DocumentParserPool implements OnModuleDestroy {
       chunkTokens: knowledge.chunkTokens,
       overlapTokens: knowledge.chunkOverlapTokens,
       maxTextChars: knowledge.maxUploadBytes * 4,
+      // Content streams carry operators and positions besides the text: room for four times it.
+      maxUnpackedBytes: knowledge.maxUploadBytes * 16,
     };
     let outcome: ParseOutcome;
     try {

@@ -1,7 +1,8 @@
 import type { AuditPage, AuthConfigResponse, MeResponse, UserAdminView } from '@chat/contract';
 import type { TestOidcProvider } from '@chat/server-testing';
-import { ADMIN, type TestApp } from '../support/test-app.js';
-import { CookieBrowser, exchangeLanding, signInAtProvider, startAppWithProvider } from '../support/oidc-helpers.js';
+import { startOidcProvider } from '@chat/server-testing';
+import { ADMIN, startTestApp, type TestApp } from '../support/test-app.js';
+import { CookieBrowser, exchangeLanding, OIDC_CLIENT, signInAtProvider, startAppWithProvider } from '../support/oidc-helpers.js';
 
 const ATTEMPT_COOKIE = 'chat_sso_attempt';
 
@@ -170,6 +171,15 @@ describe('OpenID Connect sign-in', () => {
       }
     });
 
+    it('should document the sign-in routes in OpenAPI', async () => {
+      const { body } = await app.http<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/docs-json');
+      expect(Object.keys(body.paths['/api/auth/config'] ?? {})).toEqual(['get']);
+      expect(Object.keys(body.paths['/api/auth/oidc/login'] ?? {})).toEqual(['get']);
+      expect(Object.keys(body.paths['/api/auth/oidc/callback'] ?? {})).toEqual(['get']);
+      expect(Object.keys(body.paths['/api/auth/oidc/exchange'] ?? {})).toEqual(['post']);
+      expect(body.paths['/api/auth/oidc/callback']['get']).toMatchObject({ responses: { '302': { description: expect.stringContaining('SSO_ACCOUNT_DISABLED') } } });
+    });
+
     it('should refuse a malformed exchange with a coded 400', async () => {
       const bad = await app.http('POST', '/api/auth/oidc/exchange', { body: { code: 'short' } });
       expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
@@ -246,6 +256,46 @@ describe('OpenID Connect sign-in', () => {
       expect((await app.http<AuthConfigResponse>('GET', '/api/auth/config')).body).toEqual({ sso: true, passwordLogin: false });
       const failures = await auditActions(app, 'auth.login_failed');
       expect(failures.filter((e) => e.details['reason'] === 'password_login_disabled').length).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  describe('on two instances', () => {
+    let first: TestApp;
+    let second: TestApp;
+    let idp: TestOidcProvider;
+
+    beforeAll(async () => {
+      idp = await startOidcProvider({ accounts: [{ sub: 'sub-jo', preferred_username: 'joan' }] });
+      const env = { OIDC_ISSUER_URL: idp.issuer, OIDC_CLIENT_ID: OIDC_CLIENT.clientId, OIDC_CLIENT_SECRET: OIDC_CLIENT.clientSecret };
+      first = await startTestApp(env);
+      // Behind one address as a load balancer would put them: the callback URL is the first's.
+      second = await startTestApp({ ...env, OIDC_REDIRECT_URL: `${first.baseUrl}/api/auth/oidc/callback` }, first.database);
+      idp.registerClient({ ...OIDC_CLIENT, redirectUris: [`${first.baseUrl}/api/auth/oidc/callback`] });
+    });
+    afterAll(async () => {
+      await second.close();
+      await first.close();
+      await idp.close();
+    });
+
+    it('should finish on another instance a sign-in one instance started, and exchange its code on either', async () => {
+      const browser = new CookieBrowser();
+      const firstHost = new URL(first.baseUrl).host;
+      const secondHost = new URL(second.baseUrl).host;
+      const { landing } = await signInAtProvider(first, 'joan', {
+        browser,
+        tamperCallback: (url) => {
+          // The balancer sends the callback to the other instance, with the browser's cookie.
+          browser.setCookie(secondHost, ATTEMPT_COOKIE, browser.cookie(firstHost, ATTEMPT_COOKIE) ?? '');
+          url.host = secondHost;
+        },
+      });
+      expect(landing.origin).toBe(first.baseUrl);
+      const session = await exchangeLanding(second, landing);
+      expect(session.status).toBe(200);
+      expect(session.body.user.username).toBe('joan');
+      await expect(exchangeLanding(first, landing)).resolves.toMatchObject({ status: 401 });
+      expect((await first.http('GET', '/api/auth/me', { token: session.body.accessToken })).status).toBe(200);
     });
   });
 });

@@ -1,9 +1,7 @@
 import type { KnowledgeDocumentView } from '@chat/contract';
+import { nestedHtml, nestedMarkdownList, pdfBomb } from '@chat/server-testing';
 import { uploadFile, uploadJson } from '../support/knowledge-helpers.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
-
-const nestedHtml = (levels: number) => `<html><body>${'<div><span><b>'.repeat(levels)}deep${'</b></span></div>'.repeat(levels)}</body></html>`;
-const nestedMarkdownList = (levels: number) => Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}- level ${i}`).join('\n');
 
 describe('Uploads cannot freeze the server (audit point 1)', () => {
   let t: TestApp;
@@ -34,6 +32,29 @@ describe('Uploads cannot freeze the server (audit point 1)', () => {
   it('should refuse a multipart HTML file that nests too deep', async () => {
     const answer = await uploadFile(t, t.adminToken, { name: 'deep.html', type: 'text/html', content: nestedHtml(5000) });
     expect(answer).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+
+  it('should refuse a PDF whose stream unpacks far beyond the cap, store nothing, and keep the memory in bounds', async () => {
+    // 1 GB of text-showing operators in about 1 MB of file; the cap is 16 unpacked bytes per upload byte (160 MB).
+    const bomb = await pdfBomb(1024 * 1024 * 1024);
+    expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
+    const before = await stored();
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
+    try {
+      const upload = uploadFile(t, t.adminToken, { name: 'bomb.pdf', type: 'application/pdf', content: bomb });
+      expect(await live()).toBe(200);
+      const answer = await upload;
+      expect([413, 422]).toContain(answer.status);
+      expect(answer.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/unpacks to more than/) });
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(await stored()).toBe(before);
+    // The worker runs in this process. The streams are measured while inflating, nothing kept, so
+    // the process grows by a fraction of the 160 MB cap, not by the bomb's gigabyte.
+    expect(rssPeak - rssBefore).toBeLessThan(150 * 1024 * 1024);
   });
 
   it('should still read an ordinary nested document', async () => {

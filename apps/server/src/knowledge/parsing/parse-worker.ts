@@ -4,6 +4,7 @@ import type { KnowledgeContentType } from '@chat/contract';
 import { chunkDocument, type DraftChunk } from '../chunker.js';
 import { canonicalText, DocumentLimitError } from './blocks.js';
 import { readDocument, UnsupportedDocumentError } from './document-reader.js';
+import { assertPdfUnpacksWithin } from './pdf-unpacked-size.js';
 
 export interface ParseTask {
   contentType: KnowledgeContentType;
@@ -12,6 +13,8 @@ export interface ParseTask {
   overlapTokens: number;
   /** Most characters of text a document may unpack to (a small PDF can inflate to hundreds of MB). */
   maxTextChars: number;
+  /** Most bytes a PDF's compressed streams may inflate to, checked before pdf.js inflates them. */
+  maxUnpackedBytes: number;
 }
 
 export type ParseOutcome =
@@ -20,6 +23,7 @@ export type ParseOutcome =
 
 export default async function parse(task: ParseTask): Promise<ParseOutcome> {
   try {
+    if (task.contentType === 'application/pdf') await assertPdfUnpacksWithin(task.bytes, task.maxUnpackedBytes);
     const parsed = await readDocument(task.contentType, task.bytes);
     const canonical = canonicalText(parsed.blocks);
     if (canonical.length > task.maxTextChars) {
