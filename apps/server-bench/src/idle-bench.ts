@@ -20,6 +20,8 @@ type Cleanup = { name: string; run: () => Promise<unknown> };
 interface Memory {
   rss: number;
   heapUsed: number;
+  /** V8's committed heap: what of the RSS growth V8 keeps reserved beyond the live objects. */
+  heapTotal: number;
   external: number;
 }
 
@@ -77,8 +79,8 @@ class IdleServer {
   }
 
   async memory(): Promise<Memory> {
-    const { rss, heapUsed, external } = await this.ask({ type: 'measure' }, 'memory');
-    return { rss, heapUsed, external };
+    const { rss, heapUsed, heapTotal, external } = await this.ask({ type: 'measure' }, 'memory');
+    return { rss, heapUsed, heapTotal, external };
   }
 
   async snapshot(path: string): Promise<string> {
@@ -164,6 +166,8 @@ export async function measureIdle(options: BenchOptions, cleanups: Cleanup[]): P
   return { rooms: options.idleRooms, bare, full };
 }
 
+const heapTotalPerSocket = (server: IdleServerResult, step: IdleStep) => (step.memory.heapTotal - server.base.heapTotal) / step.sockets;
+
 export function reportIdle(options: BenchOptions, { bare, full, rooms }: IdleResults): void {
   console.log(`\n== Idle connections: authenticated sockets each joined to one of ${rooms} rooms and held; each server in its own process, memory after a full GC ==`);
   const kb = (bytes: number) => ms(bytes / 1024);
@@ -172,7 +176,8 @@ export function reportIdle(options: BenchOptions, { bare, full, rooms }: IdleRes
     const f = full.steps[i];
     rows.push(
       [`${num(b.sockets)} sockets: RSS growth KB per socket`, kb(b.rssPerSocket), kb(f.rssPerSocket), ratio(f.rssPerSocket, b.rssPerSocket)],
-      ['  heap growth KB per socket', kb(b.heapPerSocket), kb(f.heapPerSocket), ratio(f.heapPerSocket, b.heapPerSocket)],
+      ['  heap growth KB per socket (live objects)', kb(b.heapPerSocket), kb(f.heapPerSocket), ratio(f.heapPerSocket, b.heapPerSocket)],
+      ['  committed heap growth KB per socket', kb(heapTotalPerSocket(bare, b)), kb(heapTotalPerSocket(full, f)), ratio(heapTotalPerSocket(full, f), heapTotalPerSocket(bare, b))],
       [`  join_room p50 ms (${options.idleJoins} joins, one at a time)`, ms(b.joinMs.p50), ms(f.joinMs.p50), ratio(f.joinMs.p50, b.joinMs.p50)],
       ['  join_room p99 ms', ms(b.joinMs.p99), ms(f.joinMs.p99), ratio(f.joinMs.p99, b.joinMs.p99)],
     );

@@ -13,7 +13,7 @@ import { createBenchDatabase, createRooms, startFullStack } from './full-stack.j
 export type ToIdleServer = { type: 'measure' } | { type: 'snapshot'; path: string } | { type: 'close' };
 export type FromIdleServer =
   | { type: 'ready'; url: string; tokens: (string | null)[]; rooms: string[] }
-  | { type: 'memory'; rss: number; heapUsed: number; external: number }
+  | { type: 'memory'; rss: number; heapUsed: number; heapTotal: number; external: number }
   | { type: 'snapshot'; path: string }
   | { type: 'closed' };
 
@@ -46,8 +46,8 @@ async function main(): Promise<void> {
       // Twice: the first pass can leave what only a second one frees (weak references, finalisers).
       gc();
       gc();
-      const { rss, heapUsed, external } = process.memoryUsage();
-      send({ type: 'memory', rss, heapUsed, external });
+      const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+      send({ type: 'memory', rss, heapUsed, heapTotal, external });
     } else if (message.type === 'snapshot') {
       gc();
       send({ type: 'snapshot', path: writeHeapSnapshot(message.path) });

@@ -177,16 +177,25 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     let ticket: Ticket;
     let room: RoomSettings;
     try {
+      // Both reads at once; their verdicts still count in the old order (room, rate, then budget).
+      const budget = this.quotas.assertWithinBudget(askerId).then(
+        () => null,
+        (error: unknown) => ({ error }),
+      );
       room = await this.roomSettings(question.roomId);
       if (!room.aiEnabled) throw new LlmFailure(ErrorCode.AI_UNAVAILABLE, 'The assistant is turned off in this room');
       await this.checkAskerRate(askerId);
-      await this.quotas.assertWithinBudget(askerId);
+      const overBudget = await budget;
+      if (overBudget) throw overBudget.error;
       ticket = this.limiter.reserve(askerId);
     } catch (error) {
       this.tellAsker(askerId, originSocketId, error);
       return;
     }
 
+    // The prompt's history and sources are read while the reply is stored: neither depends on it.
+    const context = Promise.all([this.history(question), this.sourcesFor(question)]);
+    context.catch(() => undefined);
     let reply: ChatMessage;
     try {
       // Stored (with its own seq) before the upstream call, so the reply exists whatever happens next.
@@ -214,7 +223,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     this.housekeeping.started(reply.id);
     this.events.emit('message.created', { message: reply });
     try {
-      await this.stream(reply, question, room, ticket, controller, originSocketId);
+      await this.stream(reply, question, room, ticket, controller, originSocketId, context);
     } finally {
       this.running.delete(reply.id);
       this.housekeeping.finished(reply.id);
@@ -228,6 +237,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     ticket: Ticket,
     controller: AbortController,
     originSocketId: string | undefined,
+    context: Promise<[CountedMessage[], PromptSource[]]>,
   ): Promise<void> {
     const started = performance.now();
     const deltas = new DeltaCoalescer(this.llm.coalesceMs, (index, delta) =>
@@ -243,7 +253,7 @@ export class AssistantService implements OnModuleInit, OnModuleDestroy, BeforeAp
     let canceller: Canceller | undefined;
     try {
       await untilAdmitted(ticket.admitted, controller.signal);
-      const [counted, retrieved] = await Promise.all([this.history(question), this.sourcesFor(question)]);
+      const [counted, retrieved] = await context;
       const { history, contentTokens, counts } = withTokenCounts(counted);
       const prompt = buildPrompt({
         systemPrompt: room.systemPrompt,

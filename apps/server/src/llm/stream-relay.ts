@@ -91,7 +91,7 @@ export class StreamRelay {
     );
     timedOut.catch(() => undefined);
     // A resettable deadline per token, so a timer handle rather than a one-shot AbortSignal.timeout.
-    let timer = setTimeout(timeout, this.llm.timeoutMs);
+    const timer = setTimeout(timeout, this.llm.timeoutMs);
     try {
       const chunks = this.provider.stream({ messages, sources, signal: AbortSignal.any([stop, watchdog.signal]) })[Symbol.asyncIterator]();
       while (true) {
@@ -100,8 +100,8 @@ export class StreamRelay {
         pending.catch(() => undefined);
         const next = await Promise.race([pending, timedOut]);
         if (next.done) return;
-        clearTimeout(timer);
-        timer = setTimeout(timeout, this.llm.timeoutMs);
+        // Re-armed in place: cheaper per token than a new timer.
+        timer.refresh();
         yield next.value;
       }
     } catch (error) {

@@ -55,7 +55,8 @@ describe(MessageWriter.name, () => {
   const drained = () => new Promise((resolve) => setImmediate(resolve));
 
   /** Counts the transactions the writer opens (one query runner per batch). */
-  const countBatches = () => jest.spyOn(db, 'createQueryRunner');
+  // Batches, not connections: a batch's two pre-insert reads run on two connections at once.
+  const countBatches = () => jest.spyOn(writer as unknown as { writeBatch: () => Promise<unknown> }, 'writeBatch');
 
   it('should give many concurrent writes gap-free, strictly increasing seqs per room', async () => {
     const rooms = await createRooms(4);
