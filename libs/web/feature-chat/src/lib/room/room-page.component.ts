@@ -128,7 +128,10 @@ export class RoomPageComponent {
   }
 
   protected onRead(seq: number): void {
-    this.rooms.markRead(this.roomId(), seq);
+    // The server counts thread replies as unread too; the bottom of the room covers the replies before it.
+    const state = this.state();
+    const newest = state && !state.newerMissing ? state.latestSeq : seq;
+    this.rooms.markRead(this.roomId(), Math.max(seq, newest));
   }
 
   protected loadOlder(): void {
