@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req, Res, UsePipes } from '@nestjs/common';
-import { ApiGoneResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiGoneResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { ChangesPage } from '@chat/contract';
 import { KeyScope } from '../auth/api-key-scope.js';
@@ -35,9 +35,10 @@ export class ChangesController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this cursor (EventSource sends it on reconnect)' })
   @ApiOkResponse({ description: 'An endless text/event-stream; comment lines are heartbeats' })
   @ApiGoneResponse({ description: 'CURSOR_EXPIRED' })
-  async events(@Req() request: Request, @Res() response: Response, @Query() query: EventsQueryDto): Promise<void> {
+  @ApiTooManyRequestsResponse({ description: 'More open streams than SOCKETS_PER_USER for this key or user on this instance' })
+  async events(@CurrentUser() user: AuthUser, @Req() request: Request, @Res() response: Response, @Query() query: EventsQueryDto): Promise<void> {
     const lastEventId = request.header('last-event-id');
     const start = await this.changes.start(lastEventId?.trim() || query.since);
-    await this.changes.stream(request, response, start, this.reauthentication.of(request));
+    await this.changes.stream(response, start, user, this.reauthentication.of(request));
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { Subject, Subscription } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { CHANGES_PAGE_DEFAULT, ErrorCode } from '@chat/contract';
@@ -35,6 +35,8 @@ export class ChangesService implements OnModuleInit, OnModuleDestroy {
   private readonly wake$ = new Subject<void>();
   private readonly subscription = new Subscription();
   private readonly openStreams = new Set<Response>();
+  /** Open streams per caller (key or user) on this instance, capped like sockets (SOCKETS_PER_USER). */
+  private readonly streamsByCaller = new Map<string, number>();
   private pruneTimer?: NodeJS.Timeout;
 
   constructor(
@@ -94,7 +96,11 @@ export class ChangesService implements OnModuleInit, OnModuleDestroy {
    * Streams changes after `after` as SSE until the client goes, the server stops, or the caller
    * loses access. Heartbeat comment lines keep proxies from timing the connection out.
    */
-  async stream(request: Request, response: Response, after: FeedPosition, reauthenticate: Reauthenticate): Promise<void> {
+  async stream(response: Response, after: FeedPosition, caller: AuthUser, reauthenticate: Reauthenticate): Promise<void> {
+    const callerKey = caller.apiKey ? `key:${caller.apiKey.id}` : `user:${caller.id}`;
+    const open = this.streamsByCaller.get(callerKey) ?? 0;
+    if (open >= this.config.socketsPerUser) throw AppException.rateLimited(5000);
+    this.streamsByCaller.set(callerKey, open + 1);
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no', connection: 'keep-alive' });
     response.write(`retry: 2000\n: stream from ${encodeCursor(after)}\n\n`);
     this.openStreams.add(response);
@@ -106,7 +112,8 @@ export class ChangesService implements OnModuleInit, OnModuleDestroy {
       closed = true;
       wake?.();
     };
-    request.once('close', close);
+    // The response's close, not the request's: the latter can fire once the (empty) body is read.
+    response.once('close', close);
     let cursor = after;
     try {
       while (!closed) {
@@ -134,8 +141,11 @@ export class ChangesService implements OnModuleInit, OnModuleDestroy {
     } finally {
       clearInterval(heartbeat);
       onWake.unsubscribe();
-      request.off('close', close);
+      response.off('close', close);
       this.openStreams.delete(response);
+      const left = (this.streamsByCaller.get(callerKey) ?? 1) - 1;
+      if (left > 0) this.streamsByCaller.set(callerKey, left);
+      else this.streamsByCaller.delete(callerKey);
       response.end();
     }
   }

@@ -137,10 +137,19 @@ export class WebhooksRepository {
     return toDeliveryView(row);
   }
 
-  /** Enabled hooks, for matching events against. */
+  /**
+   * Enabled hooks whose owner may still read what they would receive: an enabled admin, or for a
+   * room's hook an owner who can still enter the room (rooms.repository's canEnter, as SQL). A hook
+   * whose owner lost the room (or the admin role) stays but receives nothing.
+   */
   async enabledTargets(manager: EntityManager = this.dataSource.manager): Promise<HookTarget[]> {
     const rows = await manager.query<{ id: string; events: WebhookEvent[]; room_id: string | null; created_at: Date }[]>(
-      `SELECT id, events, room_id, created_at FROM webhooks WHERE disabled_at IS NULL`,
+      `SELECT w.id, w.events, w.room_id, w.created_at FROM webhooks w
+       JOIN users u ON u.id = w.owner_id
+       LEFT JOIN rooms r ON r.id = w.room_id
+       WHERE w.disabled_at IS NULL AND NOT u.disabled
+         AND (u.role = 'admin' OR (w.room_id IS NOT NULL AND (r.visibility = 'public'
+              OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = w.room_id AND m.user_id = w.owner_id))))`,
     );
     return rows.map((row) => ({ id: row.id, events: row.events, roomId: row.room_id, createdAt: new Date(row.created_at) }));
   }

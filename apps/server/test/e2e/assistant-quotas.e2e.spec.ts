@@ -67,6 +67,7 @@ describe('assistant: token quotas', () => {
         roles: [
           { role: 'admin', dailyTokens: null, monthlyTokens: null },
           { role: 'staff', dailyTokens: null, monthlyTokens: null },
+          { role: 'service', dailyTokens: null, monthlyTokens: null },
         ],
         users: [],
       });

@@ -8,7 +8,7 @@ describe('two instances: API key revocation and the event stream', () => {
   let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await startTwoInstances('integrations-auth', { EVENTS_HEARTBEAT_MS: '200', EVENTS_POLL_MS: '100' });
+    cluster = await startTwoInstances('integrations-auth', { EVENTS_HEARTBEAT_MS: '200', EVENTS_POLL_MS: '100', SOCKETS_PER_USER: '3' });
   });
   afterAll(async () => {
     await cluster.close();
@@ -74,5 +74,23 @@ describe('two instances: API key revocation and the event stream', () => {
     await stream.ended;
     expect(stream.events.at(-1)).toMatchObject({ event: 'error' });
     expect(JSON.parse(stream.events.at(-1)!.data!)).toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('should cap the open streams of one key like its sockets, apart from other keys', async () => {
+    const { token } = await cluster.a.createUser();
+    const first = await createKey(cluster.a, token, { scopes: ['messages:read'] });
+    const second = await createKey(cluster.a, token, { scopes: ['messages:read'] });
+    const open = [];
+    for (let i = 0; i < 3; i++) open.push(await openEvents(cluster.a.baseUrl, first.key));
+    expect(open.map((s) => s.status)).toEqual([200, 200, 200]);
+    const refused = await openEvents(cluster.a.baseUrl, first.key);
+    expect(refused.status).toBe(429);
+    const other = await openEvents(cluster.a.baseUrl, second.key);
+    expect(other.status).toBe(200);
+    open[0].close();
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await openEvents(cluster.a.baseUrl, first.key);
+    expect(again.status).toBe(200);
+    for (const stream of [...open, other, again]) stream.close();
   });
 });

@@ -100,6 +100,21 @@ describe('two instances: webhooks', () => {
     ]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(r.received).toHaveLength(2);
+
+    // An owner who can no longer read the room (private now, and not a member) receives nothing more.
+    const other = await cluster.a.createUser();
+    expect((await cluster.a.http('PUT', `/api/rooms/${room}/members/${other.user.id}`, { token: owner.token, body: { role: 'owner' } })).status).toBe(200);
+    expect((await cluster.a.http('PATCH', `/api/rooms/${room}`, { token: owner.token, body: { visibility: 'private' } })).status).toBe(200);
+    expect((await cluster.a.http('DELETE', `/api/rooms/${room}/members/${owner.user.id}`, { token: other.token })).status).toBe(204);
+    const later = (await cluster.b.http<{ id: string }>('POST', `/api/rooms/${room}/messages`, { token: other.token, body: { content: 'private now' } })).body.id;
+    await db.query(`UPDATE messages SET content = 'edited', edited_at = now(), change_seq = change_seq + 1 WHERE id = $1`, [later]);
+    const marker = receiver();
+    const markerHook = await createHook(cluster.a, cluster.a.adminToken, { url: await marker.start(), events: ['message.updated'], roomId: room });
+    await db.query(`UPDATE messages SET content = 'edited twice', edited_at = now(), change_seq = change_seq + 1 WHERE id = $1`, [later]);
+    await marker.waitFor(1);
+    expect(r.received).toHaveLength(2);
+    expect(await deliveries(cluster.a, cluster.a.adminToken, hook.id)).toHaveLength(2);
+    await cluster.a.http('DELETE', `/api/webhooks/${markerHook.id}`, { token: cluster.a.adminToken });
   });
 
   it('should retry a failing delivery with backoff, then disable the hook and tell its owner', async () => {

@@ -64,7 +64,7 @@ describe('UsersController', () => {
           'displayName must be longer than or equal to 1 characters',
           'displayName must not be blank',
           'password must be longer than or equal to 12 characters',
-          'role must be one of the following values: admin, staff',
+          'role must be one of the following values: admin, staff, service',
           'username must be 3-64 letters, digits, dots, dashes or underscores',
         ].sort(),
       );

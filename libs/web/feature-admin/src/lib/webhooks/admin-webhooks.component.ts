@@ -4,7 +4,7 @@ import { FormsModule } from '@angular/forms';
 import { WEBHOOK_EVENTS } from '@chat/contract';
 import type { WebhookDeliveryView, WebhookEvent, WebhookView } from '@chat/contract';
 import { describeApiError, WebhooksApi } from '@chat/web-data-access';
-import { BehaviorSubject, catchError, map, of, switchMap } from 'rxjs';
+import { BehaviorSubject, catchError, map, Observable, of, switchMap } from 'rxjs';
 
 type HooksLoad = { hooks: WebhookView[]; error: null } | { hooks: null; error: string };
 
@@ -97,7 +97,7 @@ export class AdminWebhooksComponent {
     return iso ? new Date(iso).toLocaleString() : '—';
   }
 
-  private act(hook: WebhookView, request: import('rxjs').Observable<unknown>): void {
+  private act(hook: WebhookView, request: Observable<unknown>): void {
     this.rowError.set(null);
     request.subscribe({
       next: () => this.reload.next(),
