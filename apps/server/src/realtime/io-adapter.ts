@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import { isObservable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Server, ServerOptions, Socket } from 'socket.io';
@@ -64,32 +64,29 @@ export class ConfiguredIoAdapter extends IoAdapter {
    * Nest's IoAdapter keeps, per socket and per handler, an rxjs chain (fromEvent, mergeMap,
    * takeUntil a shared disconnect$) alive for the socket's lifetime: most of what an idle
    * connection cost beyond Socket.IO's own. Plain listeners do the same work per event and hold
-   * one closure per handler; they go with the socket. The handler's result is settled here as
-   * Nest's `transform` would (a promise of a value or of an observable) without wrapping every
-   * event in two more observables, which was garbage on the hot path.
+   * one closure per handler; they go with the socket.
    */
-  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[]): void {
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
     for (const { message, callback, isAckHandledManually } of handlers) {
       socket.on(message as string, (...args: unknown[]) => {
         // As rxjs's fromEvent hands it on: one argument alone, several as an array.
         const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args);
-        const respond = (response: unknown) => {
-          if (response === null || response === undefined) return;
-          const { event, data: eventData } = response as { event?: string; data?: unknown };
-          if (event) socket.emit(event, eventData);
-          else if (!isAckHandledManually && typeof ack === 'function') ack(response);
-        };
-        const failed = (error: unknown) => this.logger.error(error);
-        const settle = (result: unknown) => {
-          if (isObservable(result)) result.subscribe({ next: respond, error: failed });
-          else if (result instanceof Promise) result.then(respond, failed);
-          else respond(result);
-        };
+        let result$: Observable<unknown>;
         try {
-          Promise.resolve(callback(data, ack)).then(settle, failed);
+          result$ = transform(callback(data, ack));
         } catch (error) {
-          failed(error);
+          this.logger.error(error);
+          return;
         }
+        result$.subscribe({
+          next: (response) => {
+            if (response === null || response === undefined) return;
+            const { event, data: eventData } = response as { event?: string; data?: unknown };
+            if (event) socket.emit(event, eventData);
+            else if (!isAckHandledManually && typeof ack === 'function') ack(response);
+          },
+          error: (error: unknown) => this.logger.error(error),
+        });
       });
     }
   }
