@@ -187,7 +187,7 @@ export function reportAi(options: BenchOptions, results: AiResults): void {
   );
   console.log(
     'direct: the openai package streaming from the fake on the clients\' thread (TTFT: request -> first content chunk). ' +
-      'full: socket.io-client (websocket) send_message {useAi} -> gateway -> assistant -> openai package -> fake -> ai_stream_delta (TTFT: emit -> first delta). ' +
+      'full: socket.io-client (websocket) send_message {useAi} -> gateway -> assistant -> node:http + eventsource-parser -> fake -> ai_stream_delta (TTFT: emit -> first delta). ' +
       `${options.aiStreams} streams: ${options.aiStreams} sockets, each alone in its room, ${options.aiUsers} users; LLM_MAX_CONCURRENCY=${options.aiStreams}.`,
   );
   const header = ['', 'direct', `full, coalesce ${zero.coalesceMs} ms`, 'added', 'full/direct', `full, coalesce ${coalesced.coalesceMs} ms`, 'added', 'full/direct'];
