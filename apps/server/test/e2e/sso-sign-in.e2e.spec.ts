@@ -256,6 +256,12 @@ describe('OpenID Connect sign-in', () => {
       expect((await app.http<AuthConfigResponse>('GET', '/api/auth/config')).body).toEqual({ sso: true, passwordLogin: false });
       const failures = await auditActions(app, 'auth.login_failed');
       expect(failures.filter((e) => e.details['reason'] === 'password_login_disabled').length).toBeGreaterThanOrEqual(2);
+
+      // The provider demotes the only SSO admin: the bootstrap admin's password is the way back in.
+      idp.accounts.set('sub-hank', { sub: 'sub-hank', preferred_username: 'hank', groups: [] });
+      expect((await exchangeLanding(app, (await signInAtProvider(app, 'hank')).landing)).body.user.role).toBe('staff');
+      expect((await app.http('POST', '/api/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } })).status).toBe(200);
+      expect((await app.http('POST', '/api/auth/login', { body: { username: 'local-ivy', password: 'local-ivy-password-long' } })).status).toBe(403);
     });
   });
 
