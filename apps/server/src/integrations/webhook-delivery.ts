@@ -35,6 +35,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly logger = new Logger(WebhookDelivery.name);
   private readonly subscription = new Subscription();
   private timer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
   private stopped = false;
   private running: Promise<void> = Promise.resolve();
 
@@ -52,11 +53,24 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
       }),
     );
     this.schedule();
+    // The delivery log is kept as long as the changes feed; every instance prunes (idempotent).
+    this.pruneTimer = setInterval(() => void this.prune(), 60 * 60_000);
+    this.pruneTimer.unref();
+  }
+
+  async prune(): Promise<number> {
+    try {
+      return await this.hooks.pruneFinished(this.config.integrations.changesRetentionDays);
+    } catch (error) {
+      this.logger.warn(`Pruning webhook deliveries failed: ${String(error)}`);
+      return 0;
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.pruneTimer);
     this.subscription.unsubscribe();
     // Sends in flight finish (each is bounded by the timeout); an unfinished one would be retried after its lease anyway.
     await this.running;

@@ -208,6 +208,15 @@ export class WebhooksRepository {
     );
   }
 
+  /** Removes finished (delivered or failed) deliveries older than `days`; pending ones always stay. */
+  async pruneFinished(days: number): Promise<number> {
+    const [, removed] = (await this.dataSource.query(
+      `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < now() - make_interval(days => $1)`,
+      [days],
+    )) as [unknown, number];
+    return removed;
+  }
+
   /** Disables the hook unless it already is; true when this call did. */
   async disable(id: string, reason: string): Promise<boolean> {
     const [rows] = (await this.dataSource.query(

@@ -21,6 +21,7 @@ describe('a webhook delivery across a kill -9 of the server', () => {
   const receiver = new HookReceiver();
   let first: ServerProcess | undefined;
   let second: ServerProcess | undefined;
+  let third: ServerProcess | undefined;
 
   beforeAll(async () => {
     buildServer();
@@ -29,6 +30,7 @@ describe('a webhook delivery across a kill -9 of the server', () => {
   afterAll(async () => {
     await first?.kill('SIGKILL');
     await second?.kill('SIGKILL');
+    await third?.kill('SIGKILL');
     await receiver.stop();
     await database.drop();
   });
@@ -67,5 +69,37 @@ describe('a webhook delivery across a kill -9 of the server', () => {
     const { body: listed } = await http<WebhookDeliveryView[]>(second.url, 'GET', `/api/webhooks/${hook.id}/deliveries`, token);
     expect(listed[0].attempts.map((a) => a.statusCode)).toEqual([500, 200]);
     expect(receiver.received).toHaveLength(2);
+  });
+
+  it('should send again, after its lease runs out, a delivery whose server died while sending it', async () => {
+    await second?.kill('SIGKILL');
+    const env = {
+      DATABASE_URL: database.url,
+      JWT_SECRET: 'webhook-kill-secret-that-is-long-enough-0123456789',
+      ADMIN_PASSWORD,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '1s',
+      WEBHOOK_POLL_MS: '100',
+      WEBHOOK_TIMEOUT_MS: '1000',
+    };
+    const before = receiver.received.length;
+    // The receiver holds the request open: the server dies mid-send, before it records anything.
+    receiver.answer = (n) => (n === before ? 'hang' : 200);
+    second = await startServerProcess(env);
+    const { body: login } = await http<LoginResponse>(second.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD });
+    const token = login.accessToken;
+    expect((await http(second.url, 'POST', '/api/rooms/general/messages', token, { content: 'cut off mid-send' })).status).toBe(201);
+    await receiver.waitFor(before + 1);
+    await second.kill('SIGKILL');
+
+    third = await startServerProcess(env);
+    const [cut, resent] = (await receiver.waitFor(before + 2, 20_000)).slice(before);
+    expect(resent.headers['x-chat-delivery']).toBe(cut.headers['x-chat-delivery']);
+    expect((JSON.parse(resent.raw) as WebhookBody).data.message?.content).toBe('cut off mid-send');
+    // The cut-off attempt was never recorded: only the one that got an answer is.
+    const hooks = (await http<{ id: string }[]>(third.url, 'GET', '/api/webhooks', token)).body;
+    await eventually(async () => (await http<WebhookDeliveryView[]>(third!.url, 'GET', `/api/webhooks/${hooks[0].id}/deliveries`, token)).body[0]?.status === 'delivered');
+    const [latest] = (await http<WebhookDeliveryView[]>(third.url, 'GET', `/api/webhooks/${hooks[0].id}/deliveries`, token)).body;
+    expect(latest.attempts.map((a) => a.statusCode)).toEqual([200]);
   });
 });

@@ -56,4 +56,24 @@ describe('webhook targets without WEBHOOK_ALLOW_PRIVATE', () => {
     expect(listed[0].attempts[0].error).toContain('127.0.0.1');
     expect(receiver.received).toHaveLength(0);
   });
+
+  it('should prune finished deliveries older than the retention, and keep pending ones', async () => {
+    const [{ id }] = await sql(t).query(
+      `INSERT INTO webhooks (owner_id, url, events, secret) SELECT id, 'https://example.com/', '{message.created}', 'whsec_x' FROM users WHERE username = 'admin' RETURNING id`,
+    );
+    const add = (status: string, daysAgo: number) =>
+      sql(t).query(
+        `INSERT INTO webhook_deliveries (webhook_id, event_id, type, body, status, next_attempt_at, created_at)
+         VALUES ($1, $2, 'message.created', '{}', $3, now() + interval '1 day', now() - make_interval(days => $4)) RETURNING id`,
+        [id, randomUUID(), status, daysAgo],
+      );
+    await add('delivered', 30);
+    await add('failed', 30);
+    await add('pending', 30);
+    await add('delivered', 1);
+    const { WebhookDelivery } = await import('../../src/integrations/webhook-delivery.js');
+    expect(await t.app.get(WebhookDelivery).prune()).toBe(2);
+    const left = await sql(t).query(`SELECT status FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY status`, [id]);
+    expect(left.map((r: { status: string }) => r.status)).toEqual(['delivered', 'pending']);
+  });
 });
