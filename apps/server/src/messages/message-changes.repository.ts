@@ -12,6 +12,7 @@ export interface ChangeTarget {
   status: MessageStatus;
   deleted: boolean;
   threadId: string | null;
+  mentions: string[];
 }
 
 /** Thrown inside a change's transaction when it turns out to change nothing: the counter is rolled back with it. */
@@ -29,14 +30,22 @@ export class MessageChangesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async target(messageId: string): Promise<ChangeTarget | null> {
-    const rows: { id: string; room_id: string; user_id: string | null; is_ai: boolean; status: MessageStatus; deleted: boolean; thread_id: string | null }[] =
-      await this.dataSource.query(
-        `SELECT id, room_id, user_id, is_ai, status, deleted_at IS NOT NULL AS deleted, thread_id FROM messages WHERE id = $1`,
-        [messageId],
-      );
+    const rows: {
+      id: string;
+      room_id: string;
+      user_id: string | null;
+      is_ai: boolean;
+      status: MessageStatus;
+      deleted: boolean;
+      thread_id: string | null;
+      mentions: string[];
+    }[] = await this.dataSource.query(
+      `SELECT id, room_id, user_id, is_ai, status, deleted_at IS NOT NULL AS deleted, thread_id, mentions FROM messages WHERE id = $1`,
+      [messageId],
+    );
     const row = rows[0];
     return row
-      ? { id: row.id, roomId: row.room_id, userId: row.user_id, isAi: row.is_ai, status: row.status, deleted: row.deleted, threadId: row.thread_id }
+      ? { id: row.id, roomId: row.room_id, userId: row.user_id, isAi: row.is_ai, status: row.status, deleted: row.deleted, threadId: row.thread_id, mentions: row.mentions }
       : null;
   }
 
@@ -46,10 +55,12 @@ export class MessageChangesRepository {
   }
 
   /**
-   * Runs `apply` with the room's next change seq, in one transaction that also stamps the message
-   * and reads it back. `apply` returns false when there was nothing to change: then nothing is
-   * written and the counter keeps its value (the seqs stay gap-free). The room row is locked first,
-   * as the message writer locks it, so changes and inserts never wait on each other in opposite order.
+   * Runs `apply` with the room's next change seq, in one transaction that reads the message back.
+   * `apply` stamps the seq on the message row in the same statement as its change (the changes
+   * feed's trigger sees both at once) and returns false when there was nothing to change: then
+   * nothing is written and the counter keeps its value (the seqs stay gap-free). The room row is
+   * locked first, as the message writer locks it, so changes and inserts never wait on each other
+   * in opposite order.
    */
   async change(
     roomId: string,
@@ -60,7 +71,6 @@ export class MessageChangesRepository {
       return await this.dataSource.transaction(async (manager) => {
         const changeSeq = await nextChangeSeq(manager, roomId);
         if (changeSeq === null || !(await apply(manager, changeSeq))) throw new NothingChanged();
-        await manager.query(`UPDATE messages SET change_seq = $2 WHERE id = $1`, [messageId, changeSeq]);
         const message = await this.message(messageId, manager);
         if (!message) throw new NothingChanged();
         return { message, changeSeq };
@@ -72,10 +82,11 @@ export class MessageChangesRepository {
   }
 
   /** The new text of a message not deleted meanwhile; false when it was. */
-  async edit(manager: EntityManager, messageId: string, content: string, mentions: string[]): Promise<boolean> {
+  async edit(manager: EntityManager, messageId: string, changeSeq: number, content: string, mentions: string[]): Promise<boolean> {
     const [, affected] = (await manager.query(
-      `UPDATE messages SET content = $2, mentions = $3::uuid[], edited_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`,
-      [messageId, content, mentions],
+      `UPDATE messages SET content = $3, mentions = $4::uuid[], edited_at = now(), updated_at = now(), change_seq = $2
+       WHERE id = $1 AND deleted_at IS NULL`,
+      [messageId, changeSeq, content, mentions],
     )) as [unknown, number];
     return affected > 0;
   }
@@ -84,34 +95,35 @@ export class MessageChangesRepository {
    * Empties a message and keeps its row (its seq stays taken). Its reactions, mentions and
    * citations go with the text: what was said is gone, not hidden.
    */
-  async tombstone(manager: EntityManager, messageId: string): Promise<boolean> {
+  async tombstone(manager: EntityManager, messageId: string, changeSeq: number): Promise<boolean> {
+    // Reactions first, so the row's change (what a changes-feed trigger fires on) is its final state.
+    await manager.query(`DELETE FROM message_reactions WHERE message_id = $1`, [messageId]);
     const [, affected] = (await manager.query(
-      `UPDATE messages SET content = '', mentions = '{}', metadata = metadata - 'citations', deleted_at = now(), updated_at = now()
+      `UPDATE messages SET content = '', mentions = '{}', metadata = metadata - 'citations', deleted_at = now(), updated_at = now(), change_seq = $2
        WHERE id = $1 AND deleted_at IS NULL`,
-      [messageId],
+      [messageId, changeSeq],
     )) as [unknown, number];
-    if (affected > 0) await manager.query(`DELETE FROM message_reactions WHERE message_id = $1`, [messageId]);
     return affected > 0;
   }
 
   /** False when this user already reacted with this emoji, or the message was deleted meanwhile. */
-  async addReaction(manager: EntityManager, messageId: string, userId: string, emoji: string): Promise<boolean> {
+  async addReaction(manager: EntityManager, messageId: string, changeSeq: number, userId: string, emoji: string): Promise<boolean> {
     const inserted: unknown[] = await manager.query(
       `INSERT INTO message_reactions (message_id, user_id, emoji)
        SELECT id, $2, $3 FROM messages WHERE id = $1 AND deleted_at IS NULL
        ON CONFLICT DO NOTHING RETURNING message_id`,
       [messageId, userId, emoji],
     );
-    return inserted.length > 0;
+    return inserted.length > 0 && (await stamp(manager, messageId, changeSeq));
   }
 
   /** False when there was no such reaction. */
-  async removeReaction(manager: EntityManager, messageId: string, userId: string, emoji: string): Promise<boolean> {
+  async removeReaction(manager: EntityManager, messageId: string, changeSeq: number, userId: string, emoji: string): Promise<boolean> {
     const [removed] = (await manager.query(
       `DELETE FROM message_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3 RETURNING message_id`,
       [messageId, userId, emoji],
     )) as [unknown[], number];
-    return removed.length > 0;
+    return removed.length > 0 && (await stamp(manager, messageId, changeSeq));
   }
 
   /**
@@ -137,6 +149,12 @@ export class MessageChangesRepository {
       lastChangeSeq: rows.length ? Number(rows[0].room_change_seq) : 0,
     };
   }
+}
+
+/** A change that lives in another table (a reaction) still changes its message's row: its change seq. */
+async function stamp(manager: EntityManager, messageId: string, changeSeq: number): Promise<boolean> {
+  const [, affected] = (await manager.query(`UPDATE messages SET change_seq = $2 WHERE id = $1`, [messageId, changeSeq])) as [unknown, number];
+  return affected > 0;
 }
 
 /** Takes the room's next change seq (locking the room row until commit); null when the room is gone. */

@@ -68,8 +68,13 @@ export class MessageChangesService implements OnModuleInit, OnModuleDestroy {
     if (target.isAi || target.userId !== user.id) throw AppException.forbidden('Only the author can edit this message');
     if (target.deleted) throw gone(messageId);
     const mentions = await this.mentions.resolve(target.roomId, content);
-    const changed = await this.repository.change(target.roomId, messageId, (manager) => this.repository.edit(manager, messageId, content, mentions));
+    const changed = await this.repository.change(target.roomId, messageId, (manager, changeSeq) =>
+      this.repository.edit(manager, messageId, changeSeq, content, mentions),
+    );
     if (!changed) throw gone(messageId);
+    // Only those the edit names anew hear of it: a typo fixed does not ping everyone again.
+    const newlyMentioned = mentions.filter((id) => id !== user.id && !target.mentions.includes(id));
+    if (newlyMentioned.length > 0) this.events.emit('message.mentioned', { message: changed.message, userIds: newlyMentioned });
     return this.announce(changed);
   }
 
@@ -82,7 +87,7 @@ export class MessageChangesService implements OnModuleInit, OnModuleDestroy {
       throw AppException.forbidden('Only the author, the room owner or an admin can delete this message');
     }
     if (target.status === 'streaming') throw new AppException(ErrorCode.CONFLICT, 'The reply is still streaming; stop it first');
-    const changed = await this.repository.change(target.roomId, messageId, (manager) => this.repository.tombstone(manager, messageId));
+    const changed = await this.repository.change(target.roomId, messageId, (manager, changeSeq) => this.repository.tombstone(manager, messageId, changeSeq));
     return changed ? this.announce(changed) : this.current(messageId);
   }
 
@@ -92,14 +97,18 @@ export class MessageChangesService implements OnModuleInit, OnModuleDestroy {
     if (target.deleted) throw gone(messageId);
     // Its stored text stays empty until it ends: an update now would blank what the room is watching stream.
     if (target.status === 'streaming') throw new AppException(ErrorCode.CONFLICT, 'The reply is still streaming; react when it ends');
-    const changed = await this.repository.change(target.roomId, messageId, (manager) => this.repository.addReaction(manager, messageId, user.id, emoji));
+    const changed = await this.repository.change(target.roomId, messageId, (manager, changeSeq) =>
+      this.repository.addReaction(manager, messageId, changeSeq, user.id, emoji),
+    );
     return changed ? this.announce(changed) : this.current(messageId, true);
   }
 
   /** Removing a reaction that is not there is a no-op too. */
   async unreact(user: AuthUser, messageId: string, emoji: string, scope: ChangeScope = {}): Promise<MessageUpdatedPayload> {
     const target = await this.find(user, messageId, scope);
-    const changed = await this.repository.change(target.roomId, messageId, (manager) => this.repository.removeReaction(manager, messageId, user.id, emoji));
+    const changed = await this.repository.change(target.roomId, messageId, (manager, changeSeq) =>
+      this.repository.removeReaction(manager, messageId, changeSeq, user.id, emoji),
+    );
     return changed ? this.announce(changed) : this.current(messageId);
   }
 

@@ -109,15 +109,6 @@ export class MessagesRepository {
     return rows.length === 0 ? null : Number(rows[0].last_seq);
   }
 
-  /** The room's seq and change counters; null when the room does not exist. */
-  async counters(roomId: string): Promise<{ lastSeq: number; lastChangeSeq: number } | null> {
-    const rows: { last_seq: string; last_change_seq: string }[] = await this.dataSource.query(
-      `SELECT last_seq, last_change_seq FROM rooms WHERE id = $1`,
-      [roomId],
-    );
-    return rows.length === 0 ? null : { lastSeq: Number(rows[0].last_seq), lastChangeSeq: Number(rows[0].last_change_seq) };
-  }
-
   /** Messages already stored under these (user, clientMessageId) pairs, keyed `userId\0clientMessageId`. */
   async findByClientIds(runner: QueryRunner, keys: { userId: string; clientMessageId: string }[]): Promise<Map<string, ChatMessage>> {
     if (keys.length === 0) return new Map();

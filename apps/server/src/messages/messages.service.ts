@@ -136,12 +136,6 @@ export class MessagesService {
     if (lastSeq === null) throw AppException.roomNotFound(roomId);
     return lastSeq;
   }
-
-  async lastChangeSeq(roomId: string): Promise<number> {
-    const counters = await this.repository.counters(roomId);
-    if (!counters) throw AppException.roomNotFound(roomId);
-    return counters.lastChangeSeq;
-  }
 }
 
 /** A message's text as sent or edited: not blank, no NUL, at most MESSAGE_MAX_LENGTH code points. */

@@ -124,8 +124,8 @@ export class RealtimeSessions implements OnModuleDestroy {
     let joined: { current: number; catchUpFrom?: number };
     let changes: ChangeReplay;
     try {
-      await this.rooms.enter(user, roomId);
-      changes = await this.readChanges(roomId, lastSeq, lastChangeSeq);
+      const { room } = await this.rooms.enter(user, roomId);
+      changes = await this.readChanges(roomId, lastSeq, lastChangeSeq, room.lastChangeSeq);
       joined = await this.delivery.join(socket, roomId, lastSeq, this.config.joinCatchUpMax);
     } finally {
       if (pendingHere.get(roomId) === pending) pendingHere.delete(roomId);
@@ -278,10 +278,10 @@ export class RealtimeSessions implements OnModuleDestroy {
   /**
    * What a rejoining socket missed of the messages it holds (seq <= lastSeq): each message changed
    * after `lastChangeSeq`, as it is now, in change order, at most JOIN_CATCH_UP_MAX of them; with
-   * the room's change counter of the same read.
+   * the room's change counter of the same read. Nothing to replay: the counter as the access check read it.
    */
-  private async readChanges(roomId: string, lastSeq: number | undefined, lastChangeSeq: number | undefined): Promise<ChangeReplay> {
-    if (lastSeq === undefined || lastChangeSeq === undefined) return { replay: [], changeSeq: await this.messages.lastChangeSeq(roomId), hasMore: false };
+  private async readChanges(roomId: string, lastSeq: number | undefined, lastChangeSeq: number | undefined, roomChangeSeq: number): Promise<ChangeReplay> {
+    if (lastSeq === undefined || lastChangeSeq === undefined) return { replay: [], changeSeq: roomChangeSeq, hasMore: false };
     const cap = this.config.joinCatchUpMax;
     const changed = await this.changes.changedSince(roomId, lastSeq, lastChangeSeq, cap + 1);
     if (changed.messages.length <= cap) return { replay: changed.messages, changeSeq: changed.lastChangeSeq, hasMore: false };

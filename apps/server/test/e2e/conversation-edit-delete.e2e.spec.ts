@@ -178,4 +178,36 @@ describe('edit_message and delete_message', () => {
     expect((await t.http<HttpErrorBody>('PATCH', `/api/rooms/${roomId}/messages/${target.id}`, { token: spammer.token, body: { content: 'x' } })).body.code).toBe('RATE_LIMITED');
     s.disconnect();
   });
+
+  it('should change each message row once per change, change_seq together with what changed (what a changes-feed trigger sees)', async () => {
+    // A trigger like the integrations' changes feed: on UPDATE when change_seq changes.
+    await db.query(`CREATE TABLE seen_changes (message_id uuid, change_seq bigint, content text, deleted boolean, reactions int, replies int)`);
+    await db.query(`
+      CREATE FUNCTION record_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO seen_changes SELECT NEW.id, NEW.change_seq, NEW.content, OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL,
+          (SELECT count(*) FROM message_reactions r WHERE r.message_id = NEW.id), NEW.reply_count;
+        RETURN NEW;
+      END $$`);
+    await db.query(`CREATE TRIGGER record_change AFTER UPDATE ON messages FOR EACH ROW WHEN (OLD.change_seq IS DISTINCT FROM NEW.change_seq) EXECUTE FUNCTION record_change()`);
+    try {
+      const message = await sent(a, roomId, 'watched');
+      const edit = await changed(a, 'edit_message', { messageId: message.id, content: 'watched, edited' });
+      await changed(b, 'add_reaction', { messageId: message.id, emoji: '👀' });
+      await sent(b, roomId, 'a reply', { threadId: message.id });
+      await changed(a, 'delete_message', { messageId: message.id });
+      const rows = await db.query(`SELECT change_seq::int AS seq, content, deleted, reactions, replies FROM seen_changes WHERE message_id = $1 ORDER BY change_seq`, [message.id]);
+      const first = edit.changeSeq;
+      expect(rows).toEqual([
+        { seq: first, content: 'watched, edited', deleted: false, reactions: 0, replies: 0 },
+        { seq: first + 1, content: 'watched, edited', deleted: false, reactions: 1, replies: 0 },
+        { seq: first + 2, content: 'watched, edited', deleted: false, reactions: 1, replies: 1 },
+        { seq: first + 3, content: '', deleted: true, reactions: 0, replies: 1 },
+      ]);
+    } finally {
+      await db.query(`DROP TRIGGER record_change ON messages`);
+      await db.query(`DROP FUNCTION record_change()`);
+      await db.query(`DROP TABLE seen_changes`);
+    }
+  });
 });

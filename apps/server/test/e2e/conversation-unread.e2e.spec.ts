@@ -96,6 +96,11 @@ describe('mentions, read positions and unread counts', () => {
 
     const edited = await changed(a, 'edit_message', { messageId: message.id, content: 'only @dave now' });
     expect(edited.message.mentions).toEqual([]);
+    // An edit that names her anew tells her again; one that keeps her mention would not.
+    const again = nextEvent(c, 'mentioned');
+    const renamed = await changed(a, 'edit_message', { messageId: message.id, content: 'sorry @carol' });
+    expect(await again).toEqual({ message: renamed.message });
+    await changed(a, 'edit_message', { messageId: message.id, content: 'only @dave now' });
     // The mention and the flush marker are unread; the edit took the mention away.
     expect(await listed(carol, roomId)).toMatchObject({ unreadCount: 2, mentionCount: 0 });
     for (const s of [a, c, d]) s.disconnect();
