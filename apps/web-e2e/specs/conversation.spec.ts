@@ -285,8 +285,7 @@ test('owner: invites and removes a member and changes the room\'s settings', asy
   const api = await adminApi(baseUrl, admin);
   const alice = await api.createUser('alice', 'Alice Archer');
   const carol = await api.createUser('carol', 'Carol Cole');
-  // Alice (staff) owns a private room; she knows Carol from a room they share.
-  await api.createRoom('Shared', [alice, carol]);
+  // Alice (staff) owns a private room; she shares no room with Carol and finds her in the directory.
   const own = await restClient(baseUrl).call<{ id: string }>('POST', '/rooms', { token: alice.token, body: { name: `Alice's ${Date.now()}`, visibility: 'private' } });
   const a = await openRoom(browser, baseUrl, alice, own.id);
   const panel = a.page.getByTestId('members-panel');

@@ -23,6 +23,16 @@ export interface UserView {
   mustChangePassword?: boolean;
 }
 
+/** What any signed-in person may know of another: enough to find and invite them. */
+export interface UserDirectoryEntry {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+/** Most entries `GET /api/users/directory` answers at once. */
+export const USER_DIRECTORY_MAX = 500;
+
 export interface UserAdminView extends UserView {
   disabled: boolean;
   createdAt: string;

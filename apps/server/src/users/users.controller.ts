@@ -1,11 +1,27 @@
-import { UsePipes, Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { UsePipes, Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { HttpValidationPipe } from '../common/validation.js';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { UserAdminView } from '@chat/contract';
+import { USER_DIRECTORY_MAX } from '@chat/contract';
+import type { UserAdminView, UserDirectoryEntry } from '@chat/contract';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/auth.types.js';
-import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserAdminViewDto } from './users.dto.js';
+import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserAdminViewDto, UserDirectoryEntryDto, UserDirectoryQueryDto } from './users.dto.js';
 import { UsersService } from './users.service.js';
+
+/** For every signed-in person: room owners find whom to invite here (the full user list is admins'). */
+@ApiTags('users')
+@ApiBearerAuth()
+@UsePipes(HttpValidationPipe)
+@Controller('users')
+export class UserDirectoryController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('directory')
+  @ApiOkResponse({ type: [UserDirectoryEntryDto], description: 'Enabled people (no service accounts) by display name, optionally matching `q`' })
+  directory(@Query() query: UserDirectoryQueryDto): Promise<UserDirectoryEntry[]> {
+    return this.users.directory(query.q, query.limit ?? USER_DIRECTORY_MAX);
+  }
+}
 
 @ApiTags('users')
 @ApiBearerAuth()

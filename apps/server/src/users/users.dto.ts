@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { NOT_BLANK } from '../common/validation.js';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@chat/contract';
-import type { ChangePasswordRequest, CreateUserRequest, MeResponse, QuotaStatus, QuotaWindow, ResetPasswordRequest, UpdateUserRequest, UserAdminView, UserRole, UserView } from '@chat/contract';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USER_DIRECTORY_MAX } from '@chat/contract';
+import type { ChangePasswordRequest, CreateUserRequest, MeResponse, QuotaStatus, QuotaWindow, ResetPasswordRequest, UpdateUserRequest, UserAdminView, UserDirectoryEntry, UserRole, UserView } from '@chat/contract';
 
 const ROLES: UserRole[] = ['admin', 'staff', 'service'];
 /** A person's role can change; a service account stays one (it has no password to sign in with). */
@@ -103,4 +104,26 @@ class QuotaStatusDto implements QuotaStatus {
 
 export class MeResponseDto extends UserViewDto implements MeResponse {
   @ApiProperty({ description: "The assistant token budget: the user's own, else their role's" }) quota: QuotaStatusDto;
+}
+
+export class UserDirectoryQueryDto {
+  @ApiPropertyOptional({ description: 'Part of a username or display name (case-insensitive)', maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  q?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: USER_DIRECTORY_MAX, default: USER_DIRECTORY_MAX })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(USER_DIRECTORY_MAX)
+  limit?: number;
+}
+
+export class UserDirectoryEntryDto implements UserDirectoryEntry {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() username: string;
+  @ApiProperty() displayName: string;
 }

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { ErrorCode, UserAdminView, UserView } from '@chat/contract';
-import type { AuditActorRef } from '@chat/contract';
+import type { AuditActorRef, UserDirectoryEntry } from '@chat/contract';
 import { AuditService, changesOf } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth.types.js';
 import { AppException } from '../common/app-exception.js';
@@ -170,6 +170,24 @@ export class UsersService implements OnApplicationBootstrap {
   /** After a successful login with a hash made at an older cost. */
   async rehash(userId: string, password: string): Promise<void> {
     await this.users.update({ id: userId }, { passwordHash: await hashPassword(password, this.config.passwordHash) });
+  }
+
+  /** Enabled people (not service accounts), by display name: who an owner can invite. */
+  async directory(query: string | undefined, limit: number): Promise<UserDirectoryEntry[]> {
+    const builder = this.users
+      .createQueryBuilder('u')
+      .select(['u.id', 'u.username', 'u.displayName'])
+      .where('NOT u.disabled')
+      .andWhere("u.role <> 'service'")
+      .orderBy('lower(u.display_name)')
+      .addOrderBy('u.username')
+      .limit(limit);
+    const needle = query?.trim();
+    if (needle) {
+      const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      builder.andWhere('(u.username ILIKE :pattern OR u.display_name ILIKE :pattern)', { pattern });
+    }
+    return (await builder.getMany()).map((u) => ({ id: u.id, username: u.username, displayName: u.displayName }));
   }
 
   async list(): Promise<UserAdminView[]> {

@@ -255,6 +255,7 @@ describe('AuthController', () => {
           '/api/auth/me',
           '/api/users',
           '/api/users/{id}',
+          '/api/users/directory',
           '/api/rooms',
           '/api/rooms/{roomId}',
           '/api/rooms/{roomId}/members',

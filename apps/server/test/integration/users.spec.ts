@@ -186,4 +186,33 @@ describe('UsersController', () => {
       expect(list.body.find((u) => u.id === user.id)?.role).toBe('staff');
     });
   });
+
+  describe('GET /api/users/directory', () => {
+    it('should list enabled people, not service accounts, to any signed-in user, and match q', async () => {
+      const wanted = await t.createUser('staff', 'directory-dana');
+      const gone = await t.createUser('staff', 'directory-gone');
+      await t.http('PATCH', `/api/users/${gone.user.id}`, { token: t.adminToken, body: { disabled: true } });
+      const bot = await t.http<UserAdminView>('POST', '/api/users', { token: t.adminToken, body: { username: 'directory-bot', displayName: 'Directory Bot', role: 'service' } });
+      expect(bot.status).toBe(201);
+
+      const all = await t.http<{ id: string; username: string; displayName: string }[]>('GET', '/api/users/directory', { token: staffToken });
+      expect(all.status).toBe(200);
+      const ids = all.body.map((u) => u.id);
+      expect(ids).toContain(wanted.user.id);
+      expect(ids).not.toContain(gone.user.id);
+      expect(ids).not.toContain(bot.body.id);
+      expect(Object.keys(all.body[0]).sort()).toEqual(['displayName', 'id', 'username']);
+
+      const matched = await t.http<{ id: string }[]>('GET', '/api/users/directory?q=dIrEcToRy-d', { token: staffToken });
+      expect(matched.body.map((u) => u.id)).toEqual([wanted.user.id]);
+      // LIKE wildcards in q are literal characters.
+      expect((await t.http<unknown[]>('GET', '/api/users/directory?q=%25', { token: staffToken })).body).toEqual([]);
+    });
+
+    it('should refuse bad input and anonymous callers', async () => {
+      expect((await t.http('GET', '/api/users/directory?limit=0', { token: staffToken })).body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+      expect((await t.http('GET', `/api/users/directory?q=${'x'.repeat(65)}`, { token: staffToken })).body).toMatchObject({ statusCode: 400 });
+      expect((await t.http('GET', '/api/users/directory')).status).toBe(401);
+    });
+  });
 });

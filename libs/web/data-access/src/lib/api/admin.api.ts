@@ -13,8 +13,7 @@ import type {
   UsageReport,
   UserAdminView,
   UserQuota,
-  UserRole,
-} from '@chat/contract';
+  UserRole, UserDirectoryEntry } from '@chat/contract';
 import { catchError, map, Observable, of } from 'rxjs';
 import { CHAT_CONFIG } from '../config';
 import { apiUrl } from './api-url';
@@ -106,6 +105,11 @@ export class UsersApi {
 
   list(): Observable<UserAdminView[]> {
     return this.http.get<UserAdminView[]>(this.url('users'));
+  }
+
+  /** Every signed-in person may read it: enabled people, no service accounts. */
+  directory(): Observable<UserDirectoryEntry[]> {
+    return this.http.get<UserDirectoryEntry[]>(this.url('users/directory'));
   }
 
   create(request: CreateUserRequest): Observable<UserAdminView> {

@@ -1,8 +1,7 @@
 import { inject, Injectable } from '@angular/core';
 import type { RoomMemberView } from '@chat/contract';
-import { catchError, defer, exhaustMap, filter, finalize, forkJoin, map, merge, Observable, of, shareReplay, Subject, switchMap, take, tap } from 'rxjs';
+import { catchError, defer, exhaustMap, filter, finalize, map, merge, Observable, of, shareReplay, Subject, switchMap, tap } from 'rxjs';
 import { UsersApi } from '../api/admin.api';
-import { SessionStore } from '../auth/session.store';
 import { describeApiError } from '../api/http-error';
 import { RoomsApi } from '../api/rooms.api';
 import { ChatRealtimeService } from '../realtime/chat-realtime.service';
@@ -13,9 +12,6 @@ export interface InviteCandidate {
   username: string;
   displayName: string;
 }
-
-/** Rooms whose member lists make a non-admin's invite list (there is no user directory for staff). */
-const CANDIDATE_ROOMS_MAX = 30;
 
 export type MembersLoad = { members: RoomMemberView[]; error: null } | { members: null; error: string };
 
@@ -28,7 +24,6 @@ export class RoomMembersStore {
   private readonly api = inject(RoomsApi);
   private readonly realtime = inject(ChatRealtimeService);
   private readonly usersApi = inject(UsersApi);
-  private readonly session = inject(SessionStore);
   private readonly rooms = new Map<string, Observable<MembersLoad>>();
   private readonly reloads = new Subject<string>();
 
@@ -54,28 +49,9 @@ export class RoomMembersStore {
     return this.api.removeMember(roomId, userId).pipe(tap(() => this.reloads.next(roomId)));
   }
 
-  /**
-   * Who could be invited. Admins have the user directory (GET /api/users); staff owners have no
-   * such route, so their candidates are the people in the rooms they can see.
-   */
+  /** Who could be invited: the user directory, open to every signed-in person. */
   candidates$(): Observable<InviteCandidate[]> {
-    if (this.session.isAdmin()) {
-      return this.usersApi.list().pipe(
-        map((users) => users.filter((u) => !u.disabled).map((u) => ({ userId: u.id, username: u.username, displayName: u.displayName }))),
-      );
-    }
-    return this.api.list().pipe(
-      take(1),
-      switchMap((rooms) => {
-        const lists = rooms.slice(0, CANDIDATE_ROOMS_MAX).map((r) => this.api.members(r.id).pipe(catchError(() => of<RoomMemberView[]>([]))));
-        return lists.length ? forkJoin(lists) : of<RoomMemberView[][]>([]);
-      }),
-      map((lists) => {
-        const byId = new Map<string, InviteCandidate>();
-        for (const m of lists.flat()) byId.set(m.userId, { userId: m.userId, username: m.username, displayName: m.displayName });
-        return [...byId.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
-      }),
-    );
+    return this.usersApi.directory().pipe(map((people) => people.map((p) => ({ userId: p.id, username: p.username, displayName: p.displayName }))));
   }
 
   private load$(roomId: string): Observable<MembersLoad> {
