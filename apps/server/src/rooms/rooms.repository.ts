@@ -83,11 +83,8 @@ export class RoomsRepository {
    */
   async removeMember(roomId: string, userId: string, leaving: boolean, alsoWithin?: (manager: EntityManager, role: RoomMemberRole) => Promise<void>): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const owners: { user_id: string }[] = await manager.query(
-        `SELECT user_id FROM room_members WHERE room_id = $1 AND role = 'owner' ORDER BY user_id FOR UPDATE`,
-        [roomId],
-      );
-      if (leaving && owners.length === 1 && owners[0].user_id === userId) {
+      const owners = await this.lockOwners(manager, roomId);
+      if (leaving && owners.length === 1 && owners[0] === userId) {
         throw new AppException(ErrorCode.CONFLICT, 'The last owner cannot leave the room; make someone else owner first');
       }
       // For a DELETE, TypeORM's query() answers [rows, affected].
@@ -95,6 +92,18 @@ export class RoomsRepository {
       if (removed.length === 0) throw new AppException(ErrorCode.NOT_FOUND, 'Not a member of this room');
       await alsoWithin?.(manager, removed[0].role);
     });
+  }
+
+  /**
+   * The room's owners, their rows locked until the transaction ends: two owners leaving or stepping
+   * down at once cannot both see another owner left.
+   */
+  async lockOwners(manager: EntityManager, roomId: string): Promise<string[]> {
+    const owners: { user_id: string }[] = await manager.query(
+      `SELECT user_id FROM room_members WHERE room_id = $1 AND role = 'owner' ORDER BY user_id FOR UPDATE`,
+      [roomId],
+    );
+    return owners.map((owner) => owner.user_id);
   }
 
   /** The room and its owner's membership (and whatever `alsoWithin` writes), together or not at all. */

@@ -189,6 +189,11 @@ export class RoomsService implements OnApplicationBootstrap {
     if (!target) throw new AppException(ErrorCode.NOT_FOUND, 'User not found');
     const role = dto.role ?? 'member';
     await this.dataSource.transaction(async (manager) => {
+      const owners = await this.repository.lockOwners(manager, roomId);
+      // The same rule as leaving: the last owner stepping down would leave nobody to manage the room.
+      if (userId === user.id && role !== 'owner' && owners.length === 1 && owners[0] === userId) {
+        throw new AppException(ErrorCode.CONFLICT, 'The last owner cannot step down; make someone else owner first');
+      }
       const previous = await manager.getRepository(RoomMemberEntity).findOneBy({ roomId, userId });
       await manager.getRepository(RoomMemberEntity).upsert({ roomId, userId, role }, ['roomId', 'userId']);
       if (previous?.role === role) return;

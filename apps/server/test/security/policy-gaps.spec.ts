@@ -38,6 +38,18 @@ describe('Policy gaps (audit point 11)', () => {
     expect((await t.http('DELETE', `/api/rooms/${room.id}/members/${owner.user.id}`, { token: owner.token })).status).toBe(204);
   });
 
+  it('should refuse to let the last owner step down to member, and let them once another owner exists', async () => {
+    const owner = await t.createUser();
+    const other = await t.createUser();
+    const room = await createRoom(t, owner.token, { name: 'stepping down', visibility: 'private' });
+    const demote = () => t.http('PUT', `/api/rooms/${room.id}/members/${owner.user.id}`, { token: owner.token, body: { role: 'member' } });
+    expect(await demote()).toMatchObject({ status: 409, body: { code: 'CONFLICT' } });
+    const rows = await t.app.get(DataSource).query(`SELECT user_id FROM room_members WHERE room_id = $1 AND role = 'owner'`, [room.id]);
+    expect(rows).toEqual([{ user_id: owner.user.id }]);
+    expect((await t.http('PUT', `/api/rooms/${room.id}/members/${other.user.id}`, { token: owner.token, body: { role: 'owner' } })).status).toBe(200);
+    expect((await demote()).status).toBe(200);
+  });
+
   it('should refuse an admin disabling themself, and demoting or disabling the last admin', async () => {
     const me = await t.http<UserAdminView>('GET', '/api/auth/me', { token: t.adminToken });
     expect(await t.http('PATCH', `/api/users/${me.body.id}`, { token: t.adminToken, body: { disabled: true } })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
