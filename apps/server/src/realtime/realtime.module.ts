@@ -4,7 +4,7 @@ import { MessagesModule } from '../messages/messages.module.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { ChatGateway } from './chat.gateway.js';
-import { ConnectionQuota, MemoryConnectionQuota } from './connection-quota.js';
+import { ConnectionQuota, MemoryConnectionQuota, SharedConnectionQuota } from './connection-quota.js';
 import { HandshakeAuth } from './handshake-auth.js';
 import { RealtimeNotifier } from './realtime-notifier.js';
 import { RealtimeSessions } from './realtime-sessions.js';
@@ -18,7 +18,12 @@ import { REDIS, RedisClients } from '../cluster/redis-clients.js';
 @Module({
   imports: [RoomsModule, MessagesModule, LlmModule],
   providers: [
-    { provide: ConnectionQuota, useClass: MemoryConnectionQuota },
+    {
+      provide: ConnectionQuota,
+      inject: [REDIS, InstanceRegistry],
+      useFactory: (redis: RedisClients | null, registry: InstanceRegistry): ConnectionQuota =>
+        redis ? new SharedConnectionQuota(redis, registry) : new MemoryConnectionQuota(),
+    },
     ChatGateway,
     HandshakeAuth,
     RealtimeSessions,
