@@ -14,6 +14,8 @@ import { SlidingWindowStorage } from './sliding-window-storage.js';
 export type RateBucket = 'rest' | 'login' | 'loginAddress' | 'messages' | 'typing' | 'rooms' | 'aiCancel' | 'uploads' | 'changes' | 'reads' | 'search';
 const RATE_BUCKET = 'chat:rate-bucket';
 const WINDOW_MS = 60_000;
+/** The metadata key @SkipThrottle writes (plus the throttler's name); the package does not export it from its entry point. */
+const THROTTLER_SKIP = 'THROTTLER:SKIP';
 
 /** The buckets an event or route counts in (each must have room for it to pass). */
 export const RateLimit = (...buckets: RateBucket[]) => SetMetadata(RATE_BUCKET, buckets);
@@ -58,9 +60,53 @@ export function throttlerOptions(config: AppConfig, redis: RedisClients | null):
 
 type HttpRequest = Request & { user?: AuthUser };
 
+type ThrottlerRequest = Parameters<ThrottlerGuard['handleRequest']>[0];
+type BucketCheck = Omit<ThrottlerRequest, 'context'>;
+type Handler = ExecutionContext['getHandler'] extends () => infer H ? H : never;
+
 /** @nestjs/throttler's guard for both transports; a refusal becomes RATE_LIMITED with retryAfterMs. */
 @Injectable()
 export class AppThrottlerGuard extends ThrottlerGuard {
+  /**
+   * The buckets a handler counts in, resolved once per handler and transport. The package's
+   * canActivate asks the reflector six times and runs skipIf for each of the eleven throttlers on
+   * every event and request; here an event checks only its own bucket(s).
+   */
+  private readonly checks = new WeakMap<Handler, Map<string, BucketCheck[]>>();
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    for (const check of this.checksFor(context)) await this.handleRequest({ context, ...check });
+    return true;
+  }
+
+  private checksFor(context: ExecutionContext): BucketCheck[] {
+    const handler = context.getHandler();
+    let byType = this.checks.get(handler);
+    if (!byType) this.checks.set(handler, (byType = new Map()));
+    const type = context.getType();
+    let checks = byType.get(type);
+    if (!checks) byType.set(type, (checks = this.resolveChecks(context)));
+    return checks;
+  }
+
+  private resolveChecks(context: ExecutionContext): BucketCheck[] {
+    const targets = [context.getHandler(), context.getClass()];
+    const buckets = bucketsOf(context);
+    return this.throttlers
+      .filter((throttler) => buckets.includes(throttler.name as RateBucket) && !this.reflector.getAllAndOverride<boolean>(THROTTLER_SKIP + throttler.name, targets))
+      .map((throttler) => {
+        // Our buckets have fixed numbers (no per-route @Throttle overrides, no resolver functions).
+        const ttl = throttler.ttl as number;
+        return {
+          throttler,
+          limit: throttler.limit as number,
+          ttl,
+          blockDuration: (throttler.blockDuration as number | undefined) ?? ttl,
+          getTracker: this.commonOptions.getTracker!,
+          generateKey: this.commonOptions.generateKey!,
+        };
+      });
+  }
   protected override getRequestResponse(context: ExecutionContext): { req: Record<string, unknown>; res: Record<string, unknown> } {
     if (context.getType() === 'ws') {
       const socket = context.switchToWs().getClient<Socket>();

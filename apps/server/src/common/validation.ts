@@ -40,6 +40,20 @@ export function parsePayload<T extends object>(dto: new () => T, value: unknown,
   return instance;
 }
 
+type FastPath = (value: Record<string, unknown>) => object | null;
+const fastPaths = new Map<new () => object, FastPath>();
+
+/**
+ * A hand-written check for one hot socket payload, run before class-validator: it returns the DTO
+ * when every rule passes (built as class-validator would, unknown fields dropped) or null, and
+ * then the DTO's decorators run as usual, so a refusal carries exactly their messages. The
+ * decorators stay the one statement of the rules (and of the OpenAPI schema); the fast path only
+ * spares a valid payload the reflection-driven walk, the largest part of an event's CPU.
+ */
+export function registerFastPath<T extends object>(dto: new () => T, accept: (value: Record<string, unknown>) => T | null): void {
+  fastPaths.set(dto, accept);
+}
+
 /**
  * Socket payload pipe. Unknown fields are dropped rather than refused: seed clients and future
  * clients may send extras, and the protocol must keep accepting them.
@@ -48,6 +62,12 @@ export function parsePayload<T extends object>(dto: new () => T, value: unknown,
 export class WsPayloadPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body' || !metadata.metatype || metadata.metatype === Object) return value;
-    return parsePayload(metadata.metatype as new () => object, value);
+    const dto = metadata.metatype as new () => object;
+    const fast = fastPaths.get(dto);
+    if (fast && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const accepted = fast(value as Record<string, unknown>);
+      if (accepted) return accepted;
+    }
+    return parsePayload(dto, value);
   }
 }

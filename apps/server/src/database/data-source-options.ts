@@ -14,6 +14,7 @@ import { Conversation1766500000000 } from './migrations/1766500000000-conversati
 import { Integrations1766600000000 } from './migrations/1766600000000-integrations.js';
 import { SingleSignOn1766700000000 } from './migrations/1766700000000-single-sign-on.js';
 import { MessageTokenCounts1766800000000 } from './migrations/1766800000000-message-token-counts.js';
+import { LighterChangeOutbox1766850000000 } from './migrations/1766850000000-lighter-change-outbox.js';
 import { MessageSearch1766500001000 } from './migrations/1766500001000-message-search.js';
 
 export const ENTITIES = [UserEntity, RoomEntity, RoomMemberEntity, MessageEntity, KnowledgeDocumentEntity, KnowledgeChunkEntity];
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   Integrations1766600000000,
   SingleSignOn1766700000000,
   MessageTokenCounts1766800000000,
+  LighterChangeOutbox1766850000000,
 ];
 
 /**

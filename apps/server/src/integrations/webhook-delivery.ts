@@ -99,7 +99,8 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
         const { changes, next, hasMore } = await this.changes.readAfter(FEED_READER, cursor, DISPATCH_BATCH, manager);
         const targets = changes.length > 0 ? await this.hooks.enabledTargets(manager) : [];
         const deliveries: NewDelivery[] = [];
-        for (const change of changes) {
+        // With no hook to send to, no body is built (the cursor still moves past the changes).
+        for (const change of targets.length > 0 ? changes : []) {
           const eventId = randomUUID();
           const body = webhookBody(change.type, eventId, change.at, { roomId: change.roomId, message: change.message });
           for (const hook of targets) if (matches(hook, change.type, change.roomId, change.at)) deliveries.push({ webhookId: hook.id, eventId, type: change.type, body });

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, isUUID, Matches, matches, Max, MaxLength, maxLength, Min, ValidateBy } from 'class-validator';
 import { CLIENT_MESSAGE_ID_MAX_LENGTH, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, isReactionEmoji, ROOM_ID_PATTERN, SEQ_MAX } from '@chat/contract';
+import { registerFastPath } from '../common/validation.js';
 import type {
   ChatMessage,
   DeleteMessageRequest,
@@ -67,6 +68,21 @@ export class SendMessageDto implements SendMessageRequest {
   @IsUUID('all', { message: 'threadId must be a message id' })
   threadId?: string;
 }
+
+const SEND_MESSAGE_FIELDS = new Set(['content', 'roomId', 'useAi', 'clientMessageId', 'threadId']);
+const absent = (value: unknown) => value === undefined || value === null;
+
+/** send_message is most of the socket traffic: the same rules as the decorators above, checked directly (see registerFastPath). */
+registerFastPath(SendMessageDto, (value) => {
+  for (const key in value) if (!SEND_MESSAGE_FIELDS.has(key)) return null;
+  const { content, roomId, useAi, clientMessageId, threadId } = value;
+  if (typeof content !== 'string' || !maxLength(content, HARD_CONTENT_CAP)) return null;
+  if (typeof roomId !== 'string' || !matches(roomId, ROOM_ID_PATTERN)) return null;
+  if (!absent(useAi) && typeof useAi !== 'boolean') return null;
+  if (!absent(clientMessageId) && (typeof clientMessageId !== 'string' || !maxLength(clientMessageId, CLIENT_MESSAGE_ID_MAX_LENGTH) || !matches(clientMessageId, CLIENT_ID_PATTERN))) return null;
+  if (!absent(threadId) && !isUUID(threadId, 'all')) return null;
+  return Object.assign(new SendMessageDto(), value);
+});
 
 const MESSAGE_ID_RULE = { message: 'messageId must be a message id' };
 

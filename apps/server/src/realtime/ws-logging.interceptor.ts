@@ -32,12 +32,13 @@ export class WsLoggingInterceptor implements NestInterceptor {
       tap({
         complete: () => {
           this.metrics.socketEvent(event, 'ok');
-          this.logger.log({ ...fields(), outcome: 'ok' }, `${event} ok`);
+          // The line's fields are built only when its level is written (every event would pay otherwise).
+          if (this.pino.logger.isLevelEnabled('info')) this.logger.log({ ...fields(), outcome: 'ok' }, `${event} ok`);
         },
         error: (error: unknown) => {
           const code = (error as { code?: string }).code ?? 'INTERNAL';
           this.metrics.socketEvent(event, 'error');
-          this.logger.log({ ...fields(), outcome: 'error', code }, `${event} failed ${code}`);
+          if (this.pino.logger.isLevelEnabled('info')) this.logger.log({ ...fields(), outcome: 'error', code }, `${event} failed ${code}`);
         },
       }),
     );
