@@ -23,7 +23,7 @@ interface StatsState {
   imports: [SparklineComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './admin-overview.component.html',
-  styleUrl: './admin-overview.component.css',
+  styleUrl: '../admin-page.css',
 })
 export class AdminOverviewComponent {
   private readonly api = inject(AdminApi);

@@ -26,7 +26,7 @@ export function parseBudget(text: string): number | null | 'invalid' {
   imports: [SparklineComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './admin-usage.component.html',
-  styleUrl: './admin-usage.component.css',
+  styleUrls: ['../admin-page.css', './admin-usage.component.css'],
 })
 export class AdminUsageComponent {
   private readonly api = inject(AdminApi);
