@@ -125,10 +125,9 @@ export class MessageWriter {
       // caught by the unique index, and flush() then retries one by one.
       // The two reads on two connections at once: one round trip of latency instead of two.
       const [existing, refused] = await Promise.all([this.findExisting(runner, batch), this.onOwnConnection((other) => this.findRefused(other, batch))]);
-      // One room's insert is a single atomic statement, so it needs no BEGIN/COMMIT round trips;
-      // several rooms share one transaction, so they share one commit.
-      // A thread reply also counts itself on its root, which must commit with it.
-      const transactional = new Set(batch.map((p) => p.draft.roomId)).size > 1 || batch.some((p) => p.draft.threadId);
+      // The insert is a single atomic statement across rooms, so it needs no BEGIN/COMMIT round trips,
+      // unless a thread reply also counts itself on its root, which must commit with it.
+      const transactional = batch.some((p) => p.draft.threadId);
       if (transactional) await runner.startTransaction();
       const results = await this.insert(runner, batch, existing, refused);
       if (transactional) await runner.commitTransaction();
@@ -182,65 +181,64 @@ export class MessageWriter {
       }
     });
 
-    // Rooms in a fixed order, so two writers never wait on each other's room rows in opposite order.
-    const byRoom = new Map<string, number[]>();
-    for (const i of toInsert) {
-      const roomId = batch[i].draft.roomId;
-      const indexes = byRoom.get(roomId);
-      if (indexes) indexes.push(i);
-      else byRoom.set(roomId, [i]);
-    }
-    for (const roomId of [...byRoom.keys()].sort()) {
-      const indexes = byRoom.get(roomId)!;
-      const drafts = indexes.map((i) => batch[i]);
-      const ids = drafts.map(() => randomUUID());
-      const seqById = await this.repository.insertNumbered(
-        runner,
-        roomId,
-        drafts.map((p, j) => ({
+    // Every room's rows in one statement: 100 questions in 100 rooms cost one round trip, not 100.
+    const ids = toInsert.map(() => randomUUID());
+    const seqById = await this.repository.insertNumberedInRooms(
+      runner,
+      toInsert.map((i, j) => {
+        const { draft, createdAt } = batch[i];
+        return {
           id: ids[j],
-          userId: p.draft.userId,
-          content: p.draft.content,
-          isAi: p.draft.isAi,
-          clientMessageId: p.draft.clientMessageId ?? null,
-          status: p.draft.status,
-          metadata: p.draft.metadata,
-          createdAt: p.createdAt,
-          threadId: p.draft.threadId,
-          mentions: p.draft.mentions,
-        })),
-      );
-      if (seqById.size === 0) {
+          roomId: draft.roomId,
+          userId: draft.userId,
+          content: draft.content,
+          isAi: draft.isAi,
+          clientMessageId: draft.clientMessageId ?? null,
+          status: draft.status,
+          metadata: draft.metadata,
+          createdAt,
+          threadId: draft.threadId,
+          mentions: draft.mentions,
+        };
+      }),
+    );
+    const repliesByRoom = new Map<string, { threadId: string; createdAt: Date }[]>();
+    toInsert.forEach((batchIndex, j) => {
+      const { draft, createdAt } = batch[batchIndex];
+      const seq = seqById.get(ids[j]);
+      if (seq === undefined) {
         // The room was deleted since the sender's access check. Recorded, not thrown, so the other
         // rooms' messages in this batch still commit; settled only after the commit.
-        for (const i of indexes) results[i] = AppException.roomNotFound(roomId);
-        continue;
+        results[batchIndex] = AppException.roomNotFound(draft.roomId);
+        return;
       }
-      const replies = drafts.filter((p) => p.draft.threadId).map((p) => ({ threadId: p.draft.threadId!, createdAt: p.createdAt }));
-      if (replies.length > 0) await this.repository.countReplies(runner, roomId, replies);
-      indexes.forEach((batchIndex, j) => {
-        const { draft, createdAt } = batch[batchIndex];
-        const message: ChatMessage = {
-          id: ids[j],
-          roomId,
-          seq: seqById.get(ids[j])!,
-          userId: draft.userId,
-          username: draft.username,
-          displayName: draft.displayName,
-          content: draft.content,
-          timestamp: createdAt.toISOString(),
-          isAi: draft.isAi,
-          status: draft.status,
-          ...FRESH_MESSAGE_STATE,
-          threadId: draft.threadId ?? null,
-          mentions: draft.mentions ?? [],
-        };
-        if (draft.isBot) message.isBot = true;
-        if (draft.clientMessageId) message.clientMessageId = draft.clientMessageId;
-        if (draft.metadata && Object.keys(draft.metadata).length > 0) message.metadata = draft.metadata;
-        results[batchIndex] = { message, created: true };
-      });
-    }
+      if (draft.threadId) {
+        const replies = repliesByRoom.get(draft.roomId) ?? [];
+        replies.push({ threadId: draft.threadId, createdAt });
+        repliesByRoom.set(draft.roomId, replies);
+      }
+      const message: ChatMessage = {
+        id: ids[j],
+        roomId: draft.roomId,
+        seq,
+        userId: draft.userId,
+        username: draft.username,
+        displayName: draft.displayName,
+        content: draft.content,
+        timestamp: createdAt.toISOString(),
+        isAi: draft.isAi,
+        status: draft.status,
+        ...FRESH_MESSAGE_STATE,
+        threadId: draft.threadId ?? null,
+        mentions: draft.mentions ?? [],
+      };
+      if (draft.isBot) message.isBot = true;
+      if (draft.clientMessageId) message.clientMessageId = draft.clientMessageId;
+      if (draft.metadata && Object.keys(draft.metadata).length > 0) message.metadata = draft.metadata;
+      results[batchIndex] = { message, created: true };
+    });
+    // Rooms in a fixed order, as the insert locked them.
+    for (const roomId of [...repliesByRoom.keys()].sort()) await this.repository.countReplies(runner, roomId, repliesByRoom.get(roomId)!);
 
     batch.forEach((pending, i) => {
       if (results[i]) return;

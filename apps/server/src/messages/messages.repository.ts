@@ -147,20 +147,47 @@ export class MessagesRepository {
    * Returns each id's seq; empty when the room no longer exists.
    */
   async insertNumbered(runner: QueryRunner, roomId: string, rows: MessageInsertRow[]): Promise<Map<string, number>> {
+    return this.insertNumberedInRooms(
+      runner,
+      rows.map((row) => ({ ...row, roomId })),
+    );
+  }
+
+  /**
+   * Inserts messages of any number of rooms in one atomic statement, each room's rows numbered in
+   * their given order from that room's counter. The room rows are locked in id order first, so two
+   * writers with overlapping rooms never wait on each other in opposite order. Returns each id's
+   * seq; rows of a room that no longer exists are left out.
+   */
+  async insertNumberedInRooms(runner: QueryRunner, rows: (MessageInsertRow & { roomId: string })[]): Promise<Map<string, number>> {
+    if (rows.length === 0) return new Map();
+    const counts = new Map<string, number>();
+    for (const row of rows) counts.set(row.roomId, (counts.get(row.roomId) ?? 0) + 1);
+    const rooms = [...counts.keys()].sort();
     const inserted: { id: string; seq: string }[] = await runner.query(
-      `WITH counter AS (
-         UPDATE rooms SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
+      `WITH locked AS MATERIALIZED (
+         SELECT r.id FROM rooms r WHERE r.id = ANY($1::varchar[]) ORDER BY r.id FOR UPDATE
+       ), counter AS (
+         UPDATE rooms r SET last_seq = r.last_seq + c.n
+         FROM locked JOIN unnest($1::varchar[], $2::int[]) AS c(room_id, n) ON c.room_id = locked.id
+         WHERE r.id = locked.id
+         RETURNING r.id, r.last_seq, c.n
+       ), v AS (
+         SELECT *, row_number() OVER (PARTITION BY v.room_id ORDER BY v.ord) AS room_ord
+         FROM unnest($3::varchar[], $4::uuid[], $5::uuid[], $6::text[], $7::boolean[], $8::varchar[], $9::varchar[], $10::jsonb[],
+                     $11::timestamptz[], $12::uuid[], $13::jsonb[])
+           WITH ORDINALITY AS v(room_id, id, user_id, content, is_ai, client_message_id, status, metadata, created_at, thread_id, mentions, ord)
        )
        INSERT INTO messages (id, room_id, seq, user_id, content, is_ai, client_message_id, status, metadata, created_at, thread_id, mentions)
-       SELECT v.id, $1, counter.last_seq - $2 + v.ord, v.user_id, v.content, v.is_ai, v.client_message_id, v.status, v.metadata, v.created_at,
-              v.thread_id, ARRAY(SELECT jsonb_array_elements_text(v.mentions))::uuid[]
-       FROM counter,
-            unnest($3::uuid[], $4::uuid[], $5::text[], $6::boolean[], $7::varchar[], $8::varchar[], $9::jsonb[], $10::timestamptz[], $11::uuid[], $12::jsonb[])
-              WITH ORDINALITY AS v(id, user_id, content, is_ai, client_message_id, status, metadata, created_at, thread_id, mentions, ord)
+       SELECT v.id, v.room_id, counter.last_seq - counter.n + v.room_ord, v.user_id, v.content, v.is_ai, v.client_message_id, v.status,
+              v.metadata, v.created_at, v.thread_id, ARRAY(SELECT jsonb_array_elements_text(v.mentions))::uuid[]
+       FROM v JOIN counter ON counter.id = v.room_id
+       ORDER BY v.ord
        RETURNING id, seq`,
       [
-        roomId,
-        rows.length,
+        rooms,
+        rooms.map((roomId) => counts.get(roomId)!),
+        rows.map((r) => r.roomId),
         rows.map((r) => r.id),
         rows.map((r) => r.userId),
         rows.map((r) => r.content),

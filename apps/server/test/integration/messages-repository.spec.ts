@@ -79,6 +79,51 @@ describe(MessagesRepository.name, () => {
     });
   });
 
+  describe('insertNumberedInRooms', () => {
+    it('should number each room from its own counter in one statement, keeping each room\'s order and skipping a missing room', async () => {
+      const left = await roomWith(2);
+      const right = await roomWith(0);
+      const rows = [
+        { ...row('l3'), roomId: left },
+        { ...row('r1'), roomId: right },
+        { ...row('lost'), roomId: 'no-such-room' },
+        { ...row('l4'), roomId: left },
+        { ...row('r2'), roomId: right },
+      ];
+
+      const seqs = await withRunner((runner) => repository.insertNumberedInRooms(runner, rows));
+
+      expect(rows.map((r) => seqs.get(r.id))).toEqual([3, 1, undefined, 4, 2]);
+      expect(await repository.lastSeq(left)).toBe(4);
+      expect(await repository.lastSeq(right)).toBe(2);
+      const stored = await ds.query<{ room_id: string; seq: string; content: string }[]>(
+        `SELECT room_id, seq, content FROM messages WHERE room_id = ANY($1) ORDER BY room_id, seq`,
+        [[left, right]],
+      );
+      expect(stored.filter((m) => m.room_id === right).map((m) => m.content)).toEqual(['r1', 'r2']);
+      expect(stored.filter((m) => m.room_id === left).map((m) => m.content)).toEqual(['m1', 'm2', 'l3', 'l4']);
+    });
+
+    it('should not deadlock when writers lock overlapping rooms given in opposite orders', async () => {
+      const rooms = await Promise.all(Array.from({ length: 6 }, () => roomWith(0)));
+      const forward = rooms.map((roomId) => ({ ...row('f'), roomId }));
+      const backward = [...rooms].reverse().map((roomId) => ({ ...row('b'), roomId }));
+
+      await Promise.all(
+        Array.from({ length: 20 }, (_, k) =>
+          withRunner((runner) =>
+            repository.insertNumberedInRooms(
+              runner,
+              (k % 2 === 0 ? forward : backward).map((r) => ({ ...r, id: randomUUID() })),
+            ),
+          ),
+        ),
+      );
+
+      for (const roomId of rooms) expect(await repository.lastSeq(roomId)).toBe(20);
+    });
+  });
+
   describe('reads', () => {
     it('should page newest-first without a lower bound and oldest-first with one', async () => {
       const roomId = await roomWith(6);
